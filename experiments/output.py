@@ -1,0 +1,83 @@
+"""Write a run's results: the tidy Parquet table, metadata.json and the figure, all or nothing.
+
+Files are written into a hidden staging folder and moved into place only when
+all of them are complete, so a failed run leaves no partial results and never
+overwrites earlier ones.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..model.indicators import Series
+
+RESULTS_FILE = "results.parquet"
+METADATA_FILE = "metadata.json"
+FIGURE_FILE = "figure.png"
+_PACKAGES = ("crisisflow", "mesa", "numpy", "numba", "scipy", "matplotlib", "hydra-core", "omegaconf", "pyarrow")
+
+
+def tidy_table(series: list[Series], dates: np.ndarray) -> pa.Table:
+    """Long table: one row per (day, indicator, key)."""
+    n = len(dates)
+    k = len(series)
+    values = np.concatenate([s[2] for s in series]) if k else np.zeros(0)
+    return pa.table({
+        "day": pa.array(np.tile(np.arange(n, dtype=np.int32), k)),
+        "date": pa.array(np.tile(dates.astype("datetime64[D]"), k)),
+        "indicator": pa.array(np.repeat([s[0] for s in series], n)).dictionary_encode(),
+        "key": pa.array(np.repeat([s[1] for s in series], n)).dictionary_encode(),
+        "value": pa.array(values, type=pa.float64()),
+    })
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def git_commit() -> str | None:
+    """The commit of the crisisflow checkout that ran (with '-dirty' if it had local changes), or None."""
+    repo = Path(__file__).resolve().parents[1]
+    try:
+        sha = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10)
+        if sha.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return sha.stdout.strip() + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def write_results(out_dir: Path, table: pa.Table, meta: dict, figure_writer=None) -> list[Path]:
+    """Stage every file, then move them all into `out_dir`. Returns the final paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out_dir))
+    try:
+        pq.write_table(table, staging / RESULTS_FILE)
+        (staging / METADATA_FILE).write_text(json.dumps(meta, indent=2, default=str))
+        if figure_writer is not None:
+            figure_writer(staging / FIGURE_FILE)
+        final = []
+        for f in sorted(staging.iterdir()):
+            os.replace(f, out_dir / f.name)
+            final.append(out_dir / f.name)
+        return final
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,89 @@
+"""`crisisflow`: the Hydra app that runs one scenario and writes its results.
+
+    crisisflow                                   # the default scenario
+    crisisflow sim.days=30 sim.seed=2            # any key can be overridden
+    crisisflow scenario=flee scenario.path=DIR   # any Flee-format folder
+    crisisflow -m sim.seed=1,2,3                 # a sweep (Hydra multirun)
+
+The last line printed is the result folder.
+"""
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+import hydra
+import numba
+from hydra.core.hydra_config import HydraConfig
+from hydra.utils import get_original_cwd, instantiate
+from omegaconf import DictConfig, OmegaConf
+from tqdm import tqdm
+
+from ..model.config import register_configs
+from ..model.errors import InputError
+from ..model.indicators import indicator_series
+from ..model.model import CrisisModel
+from ..model.scenario import build_scenario
+from . import output, plotting
+
+# Mesa logs every step at INFO, which Hydra's logging would print for every day of every run
+logging.getLogger("MESA").setLevel(logging.WARNING)
+CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
+register_configs()
+
+
+def build_model(cfg: DictConfig, cwd: Path | None = None) -> CrisisModel:
+    """Config -> scenario -> model. Every input is read and checked here, before the first day."""
+    scenario = build_scenario(cfg.scenario, days_override=cfg.sim.days, cwd=cwd)
+    policies = [instantiate(item) for item in cfg.policy.operations]
+    return CrisisModel(scenario, cfg.rules, seed=cfg.sim.seed, policies=policies, record_flows=cfg.output.flows)
+
+
+def run_scenario(cfg: DictConfig, out_dir: Path, cwd: Path | None = None) -> Path:
+    """Run one scenario and write results.parquet, metadata.json and figure.png into out_dir."""
+    if cfg.sim.threads > 0:
+        numba.set_num_threads(min(cfg.sim.threads, numba.config.NUMBA_NUM_THREADS))
+    t0 = time.perf_counter()
+    model = build_model(cfg, cwd)
+    with tqdm(total=model.days, desc=cfg.scenario.name, unit="day", delay=3.0, disable=not cfg.sim.progress,
+              file=sys.stderr, leave=False) as bar:
+        model.run(progress=lambda day: bar.update(1))
+    wall = time.perf_counter() - t0
+    series = list(indicator_series(model))
+    dates = model.scenario.timeline.dates()[: model.recorder.days_recorded]
+    meta = {
+        "config": OmegaConf.to_container(cfg, resolve=True, enum_to_str=True),
+        "seed": int(cfg.sim.seed),
+        "versions": output.package_versions(),
+        "git_commit": output.git_commit(),
+        "wall_s": round(wall, 3),
+        "agent_steps": int(model.recorder.rows_alive.sum()),
+        "scenario": cfg.scenario.name,
+        "start_date": str(model.scenario.timeline.start_date),
+        "days": int(model.recorder.days_recorded),
+        "threads": numba.get_num_threads(),
+    }
+    figure = None
+    if cfg.output.figure:
+        lookup = {(name, key): values for name, key, values in series}
+        figure = lambda path: plotting.main_figure(lookup, dates, f"{cfg.scenario.name}: persons displaced by status", path)  # noqa: E731
+    output.write_results(out_dir, output.tidy_table(series, dates), meta, figure)
+    return out_dir
+
+
+@hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
+def _app(cfg: DictConfig) -> str:
+    out_dir = Path(HydraConfig.get().runtime.output_dir)
+    try:
+        run_scenario(cfg, out_dir, cwd=Path(get_original_cwd()))
+    except InputError as err:
+        print(f"crisisflow: bad input: {err}", file=sys.stderr)
+        raise SystemExit(2) from None
+    print(out_dir)
+    return str(out_dir)
+
+
+def main() -> None:
+    _app()

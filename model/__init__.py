@@ -1,0 +1,1 @@
+"""crisisflow's simulation core: network, crisis timeline, population arrays, Numba kernels, CrisisModel."""

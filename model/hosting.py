@@ -1,0 +1,41 @@
+"""Hosting: displaced people who settle in a town stay with host households while there is room.
+
+A host household at home offers `hosting_spare_share` places per member (the
+scenario's assumption, raised by host-support policies). Host strain per place
+is hosted persons over hosting places.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import rng
+from .admission import ranked_fit
+from .codes import LocationKind, Status
+from .population import Population
+
+
+def host_places(host_persons_at_home: np.ndarray, spare_share: float | np.ndarray) -> np.ndarray:
+    """Hosting places per location (persons), from host household members at home."""
+    return np.floor(host_persons_at_home * spare_share).astype(np.int64)
+
+
+def place_with_hosts(pop: Population, loc_kind: np.ndarray, places: np.ndarray, hosted: np.ndarray,
+                     seed: int, day: int) -> int:
+    """Move self-settled agents in towns into free hosting places, in random order; return persons hosted."""
+    free = np.maximum(places - hosted, 0)
+    rows = np.nonzero(pop.active & (pop.status == Status.SELF_SETTLED))[0]
+    loc = pop.location[rows]
+    keep = (loc_kind[loc] == LocationKind.TOWN) & (free[loc] > 0)
+    rows, loc = rows[keep], loc[keep]
+    if len(rows) == 0:
+        return 0
+    key = rng.uniform_array(seed, rows, day, rng.HOSTING_ORDER)
+    ok = ranked_fit(rows, loc, pop.size[rows], np.zeros(len(rows), dtype=np.bool_), key, free)
+    pop.status[rows[ok]] = Status.HOSTED
+    return int(pop.size[rows[ok]].sum())
+
+
+def host_strain(hosted: np.ndarray, places: np.ndarray) -> np.ndarray:
+    """Hosted persons over hosting places; where there are no places, strain is 0 (none hosted) or inf."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(places > 0, hosted / np.maximum(places, 1), np.where(hosted > 0, np.inf, 0.0))

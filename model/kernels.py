@@ -1,0 +1,274 @@
+"""The Numba core: one pass over all agents per day, and the daily tallies.
+
+Every kernel visits agents in `N_CHUNKS` fixed blocks of rows under `prange`;
+each block counts into its own row of the output (no atomics) and the caller
+sums the blocks. Random numbers are counter-based (`model.rng`), so the result
+is the same on any number of threads. Each kernel has a plain NumPy twin in
+`model.kernels_numpy`; tests check the two agree draw for draw.
+
+Departure probabilities, destination pulls and border permissions arrive as
+small per-location tables computed by the rule set each day, so one kernel
+serves crisisflow's own push/pull rules and the Flee-compatible rules alike.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from . import rng
+from .codes import AgentType, LocationKind, Status
+
+#: fixed number of row blocks: results must not depend on the thread count
+N_CHUNKS = 32
+
+_AT_HOME = np.int8(Status.AT_HOME)
+_ON_THE_MOVE = np.int8(Status.ON_THE_MOVE)
+_IN_SITE = np.int8(Status.IN_SITE)
+_HOSTED = np.int8(Status.HOSTED)
+_SELF_SETTLED = np.int8(Status.SELF_SETTLED)
+_WAITING = np.int8(Status.WAITING)
+_STRANDED = np.int8(Status.STRANDED)
+_TRAPPED = np.int8(Status.TRAPPED)
+_RETURNED = np.int8(Status.RETURNED)
+_CROSSED = np.int8(Status.CROSSED_BORDER)
+_EVACUATED = np.int8(Status.EVACUATED)
+_IDP = np.int8(AgentType.IDP)
+_HOST = np.int8(AgentType.HOST_HOUSEHOLD)
+_SITE = np.int8(LocationKind.SITE)
+_BORDER = np.int8(LocationKind.BORDER)
+_HUB = np.int8(LocationKind.HUB)
+_ABROAD = np.int8(LocationKind.ABROAD)
+
+
+@njit(cache=True, inline="always")
+def chunk_bounds(chunk, n):
+    """Rows [lo, hi) of block `chunk` out of N_CHUNKS over n rows."""
+    return (chunk * n) // N_CHUNKS, ((chunk + 1) * n) // N_CHUNKS
+
+
+@njit(cache=True)
+def path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost, path_crosses,
+                 dist_power, border_penalty, edge_open, edge_border, border_allowed):
+    """Utility of candidate path p for an agent of type t; -inf where the path is not permitted today."""
+    u = pull[t, path_end[p]]
+    if u == -np.inf:
+        return u
+    for k in range(path_nedges[p]):
+        e = path_edges[p, k]
+        if not edge_open[e]:
+            return -np.inf
+        if edge_border[e] and not border_allowed[t, docs, e]:
+            return -np.inf
+    u -= dist_power[t] * path_cost[p]
+    if path_crosses[p]:
+        u -= border_penalty[t]
+    return u
+
+
+@njit(cache=True)
+def choose_path(loc, t, docs, draw, path_start, pull, path_end, path_nedges, path_edges, path_cost, path_crosses,
+                dist_power, border_penalty, edge_open, edge_border, border_allowed):
+    """Multinomial logit over the paths from `loc`, sampled with one uniform draw; -1 if none is permitted."""
+    lo = path_start[loc]
+    hi = path_start[loc + 1]
+    best = -np.inf
+    for p in range(lo, hi):
+        u = path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost, path_crosses,
+                         dist_power, border_penalty, edge_open, edge_border, border_allowed)
+        if u > best:
+            best = u
+    if best == -np.inf:
+        return -1
+    total = 0.0
+    for p in range(lo, hi):
+        u = path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost, path_crosses,
+                         dist_power, border_penalty, edge_open, edge_border, border_allowed)
+        if u > -np.inf:
+            total += np.exp(u - best)
+    target = draw * total
+    acc = 0.0
+    last = -1
+    for p in range(lo, hi):
+        u = path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost, path_crosses,
+                         dist_power, border_penalty, edge_open, edge_border, border_allowed)
+        if u > -np.inf:
+            acc += np.exp(u - best)
+            last = p
+            if acc > target:
+                return p
+    return last
+
+
+@njit(parallel=True, cache=True)
+def move_agents(seed, day,
+                active, agent_type, size, status, location, origin, days_displaced, wait_days,
+                path, path_pos, link_km_left, cleared, has_documents,
+                p_depart, pull, dist_power, border_penalty, speed,
+                path_start, path_end, path_nedges, path_edges, path_cost, path_crosses,
+                edge_to, edge_km, edge_mode, edge_border, edge_open, border_allowed,
+                loc_kind, loc_throughput, loc_country,
+                flows_out, crossings_out, displaced_out):
+    """Stay or leave, choose a path, travel within the day's budget, arrive.
+
+    p_depart[t, status, loc]: daily probability to leave; pull[t, loc]: destination utility (-inf: never);
+    speed[t, mode]: km per day. Outputs per block: flows_out[c, edge] persons over each edge,
+    crossings_out[c, country] persons crossing a border into a country, displaced_out[c, type] persons
+    newly displaced (by their type before leaving home).
+    """
+    n = active.shape[0]
+    for chunk in prange(N_CHUNKS):
+        lo, hi = chunk_bounds(chunk, n)
+        for i in range(lo, hi):
+            if not active[i]:
+                continue
+            s = status[i]
+            if s == _CROSSED or s == _EVACUATED:
+                continue
+            t = agent_type[i]
+            loc = location[i]
+            at_home = s == _AT_HOME or s == _RETURNED or s == _TRAPPED
+            if not at_home:
+                days_displaced[i] += 1
+            if s != _ON_THE_MOVE:
+                p = p_depart[t, s, loc]
+                if p <= 0.0 or rng.uniform(seed, i, day, rng.LEAVE) >= p:
+                    continue
+                docs = 1 if has_documents[i] else 0
+                choice = choose_path(loc, t, docs, rng.uniform(seed, i, day, rng.CHOOSE), path_start, pull,
+                                     path_end, path_nedges, path_edges, path_cost, path_crosses,
+                                     dist_power, border_penalty, edge_open, edge_border, border_allowed)
+                if choice < 0:
+                    if at_home:
+                        status[i] = _TRAPPED
+                    continue
+                if at_home:
+                    displaced_out[chunk, t] += size[i]
+                    origin[i] = loc
+                    days_displaced[i] = 0
+                    if t == _HOST:
+                        agent_type[i] = _IDP
+                        t = _IDP
+                path[i] = choice
+                path_pos[i] = 0
+                link_km_left[i] = edge_km[path_edges[choice, 0]]
+                wait_days[i] = 0
+                status[i] = _ON_THE_MOVE
+            _travel(i, t, size, status, location, wait_days, path, path_pos, link_km_left, cleared, active,
+                    has_documents, speed, path_end, path_nedges, path_edges, edge_to, edge_km, edge_mode,
+                    edge_border, edge_open, border_allowed, loc_kind, loc_throughput, loc_country,
+                    flows_out[chunk], crossings_out[chunk])
+
+
+@njit(cache=True)
+def _travel(i, t, size, status, location, wait_days, path, path_pos, link_km_left, cleared, active,
+            has_documents, speed, path_end, path_nedges, path_edges, edge_to, edge_km, edge_mode,
+            edge_border, edge_open, border_allowed, loc_kind, loc_throughput, loc_country,
+            flows, crossings):
+    """Advance agent i along its path for one day's travel budget; handle queues and arrival."""
+    p = path[i]
+    budget = 1.0
+    docs = 1 if has_documents[i] else 0
+    while path_pos[i] < path_nedges[p]:
+        e = path_edges[p, path_pos[i]]
+        if not edge_open[e]:
+            return  # a link closed ahead: wait at this node, try again tomorrow
+        if edge_border[e]:
+            if not border_allowed[t, docs, e]:
+                _settle(i, status, path, path_pos, link_km_left)  # the border closed to this agent: stop here
+                return
+            if not cleared[i] and loc_throughput[location[i]] >= 0 and link_km_left[i] >= np.float32(edge_km[e]):
+                status[i] = _WAITING  # queue for processing at this crossing point
+                return
+        v = speed[t, edge_mode[e]]
+        need = link_km_left[i] / v
+        if need > budget:
+            link_km_left[i] -= np.float32(budget * v)
+            return
+        budget -= need
+        location[i] = edge_to[e]
+        flows[e] += size[i]
+        if edge_border[e]:
+            cleared[i] = False
+            crossings[loc_country[location[i]]] += size[i]
+        path_pos[i] += 1
+        if path_pos[i] < path_nedges[p]:
+            link_km_left[i] = edge_km[path_edges[p, path_pos[i]]]
+    _arrive(i, status, location, path, path_pos, link_km_left, cleared, active, wait_days, loc_kind, loc_throughput)
+
+
+@njit(cache=True, inline="always")
+def _settle(i, status, path, path_pos, link_km_left):
+    status[i] = _SELF_SETTLED
+    path[i] = -1
+    path_pos[i] = 0
+    link_km_left[i] = 0.0
+
+
+@njit(cache=True)
+def _arrive(i, status, location, path, path_pos, link_km_left, cleared, active, wait_days, loc_kind, loc_throughput):
+    """At the end of a path: leave the network abroad, queue at a site, hub or border, or settle in a town."""
+    _settle(i, status, path, path_pos, link_km_left)
+    kind = loc_kind[location[i]]
+    if kind == _ABROAD:
+        status[i] = _CROSSED
+        active[i] = False
+    elif kind == _SITE or kind == _HUB or (kind == _BORDER and loc_throughput[location[i]] >= 0 and not cleared[i]):
+        status[i] = _WAITING
+        wait_days[i] = 0
+
+
+@njit(parallel=True, cache=True)
+def tally(active, agent_type, status, location, origin, size, by_loc_status, by_type_status, host_home,
+          displaced_by_origin, rows_alive):
+    """The day's counts, by block: persons by (location, status) and by (type, status), host household
+    members at home by location, displaced persons by origin, and active rows.
+
+    Agents that left the network (crossed a border, evacuated) are inactive and count only by (type, status),
+    which makes those counts cumulative exits.
+    """
+    n = active.shape[0]
+    for chunk in prange(N_CHUNKS):
+        lo, hi = chunk_bounds(chunk, n)
+        for i in range(lo, hi):
+            s = status[i]
+            if active[i]:
+                loc = location[i]
+                by_loc_status[chunk, loc, s] += size[i]
+                rows_alive[chunk] += 1
+                if s == _AT_HOME and agent_type[i] == _HOST:
+                    host_home[chunk, loc] += size[i]
+                if s != _AT_HOME and s != _RETURNED and s != _TRAPPED and origin[i] >= 0:
+                    displaced_by_origin[chunk, origin[i]] += size[i]
+            elif s != _CROSSED and s != _EVACUATED:
+                continue
+            elif origin[i] >= 0:
+                displaced_by_origin[chunk, origin[i]] += size[i]
+            by_type_status[chunk, agent_type[i], s] += size[i]
+
+
+@njit(parallel=True, cache=True)
+def return_home(seed, day, active, status, location, origin, days_displaced, size, return_logit, time_weight,
+                returned_out):
+    """Recovery: displaced agents in sites, hosted or self-settled go home with a daily logit probability.
+
+    return_logit[origin] carries safety, rebuilt housing and support at the origin; the agent's own term
+    falls with the log of its months displaced (time_weight). Returns are counted per block.
+    """
+    n = active.shape[0]
+    for chunk in prange(N_CHUNKS):
+        lo, hi = chunk_bounds(chunk, n)
+        for i in range(lo, hi):
+            if not active[i]:
+                continue
+            s = status[i]
+            if s != _IN_SITE and s != _HOSTED and s != _SELF_SETTLED and s != _STRANDED and s != _WAITING:
+                continue
+            o = origin[i]
+            if o < 0:
+                continue
+            x = return_logit[o] - time_weight * np.log1p(days_displaced[i] / 30.0)
+            p = 1.0 / (1.0 + np.exp(-x))
+            if rng.uniform(seed, i, day, rng.RETURN) < p:
+                status[i] = _RETURNED
+                location[i] = o
+                returned_out[chunk] += size[i]

@@ -1,0 +1,274 @@
+"""CrisisModel: the Mesa model that wires scenario, rules, policies and kernels, and runs one day in a fixed order.
+
+One day, always in this order:
+  1. crisis: the day's hazard, damage and phase; routes closed today;
+  2. policies that act before people decide (borders, sites opening, aid, warnings);
+  3. displacement from data: newly displaced persons enter from the observed daily total
+     (residents who leave under push factors do so in step 4, by the model's own rule);
+  4. decide and move: one Numba pass over every agent (stay or leave, choose, travel, arrive);
+  5. admission under capacity: sites, border processing, evacuation seats; queues, stranding;
+  6. hosting: displaced people who settled in towns move in with host households with room;
+  7. recovery: displaced people return home (recovery phase only);
+  8. policies that act after admission; then record the day's indicators.
+"""
+from __future__ import annotations
+
+import math
+
+import mesa
+import numpy as np
+
+from . import kernels, rng
+from .admission import admit, queue_slots
+from .codes import AgentType, LocationKind, Phase, Status
+from .hosting import host_places, place_with_hosts
+from .network import enumerate_paths
+from .population import Population
+from .recorder import Recorder
+from .rules import LocationState, build_rules, sigmoid
+from .scenario import Scenario
+
+
+class CrisisModel(mesa.Model):
+    """A crisis on a location network; agents live in `self.population` arrays, Mesa agents are views of rows."""
+
+    def __init__(self, scenario: Scenario, rules_cfg, seed: int = 0, policies=(), record_flows: bool = True):
+        super().__init__(seed=seed)
+        self.scenario = scenario
+        self.network = net = scenario.network
+        self.seed_value = int(seed)
+        self.days = scenario.timeline.days
+        self.day = 0
+        self.phase = int(scenario.timeline.phase[0])
+        self.rules_cfg = rules_cfg
+        self.paths = enumerate_paths(net, rules_cfg.awareness_hops)
+        self.rules = build_rules(rules_cfg, net, self.paths, scenario)
+        # per-location state that policies may change
+        self.aid = np.zeros(net.n_locations)
+        self.site_capacity = net.capacity.copy()
+        self.throughput = net.throughput.copy()
+        self.hosting_spare_share = np.full(net.n_locations, scenario.hosting_spare_share)
+        self.edge_open = np.ones(net.n_edges, dtype=np.bool_)
+        self.population = Population(capacity=self._expected_rows())
+        self.recorder = Recorder(self.days, net.n_locations, net.n_edges, len(net.countries),
+                                 len(scenario.nationalities), record_flows)
+        self._spawn_carry = 0.0
+        self._faces: dict[int, mesa.Agent] = {}
+        self._populate()
+        self.policies = list(policies)
+        for policy in self.policies:
+            policy.setup(self)
+        self._tally()
+
+    # ---- set-up -------------------------------------------------------------------------------------------
+    def _expected_rows(self) -> int:
+        table = self.scenario.populations
+        rows = 0
+        if table is not None:
+            rows += sum(math.ceil(p / max(g, 1)) for p, g in zip(table.persons, table.group_size))
+        if self.scenario.observed_new is not None:
+            rows += int(self.scenario.observed_new.sum())
+        return rows + 16
+
+    def _populate(self) -> None:
+        """Create the day-0 agents from the population table: one table row becomes ceil(persons / group_size) agents."""
+        table = self.scenario.populations
+        if table is None:
+            return
+        index = self.network.index()
+        nat_index = {n: i for i, n in enumerate(self.scenario.nationalities)}
+        persons = np.asarray(table.persons, dtype=np.int64)
+        group = np.maximum(np.asarray(table.group_size, dtype=np.int64), 1)
+        n_agents = -(-persons // group)
+        total = int(n_agents.sum())
+        if total == 0:
+            return
+        which = np.repeat(np.arange(len(persons)), n_agents)
+        first = np.r_[0, np.cumsum(n_agents)[:-1]]
+        rank = np.arange(total) - np.repeat(first, n_agents)
+        size = np.where(rank == n_agents[which] - 1, persons[which] - group[which] * (n_agents[which] - 1), group[which])
+        loc = np.array([index[n] for n in table.location], dtype=np.int32)[which]
+        atype = np.asarray(table.agent_type, dtype=np.int8)[which]
+        nat = np.array([nat_index.get(n, -1) if t == AgentType.MIGRANT else -1
+                        for n, t in zip(table.nationality, table.agent_type)], dtype=np.int16)[which]
+        ids = np.arange(self.population.n, self.population.n + total)
+
+        def draw(share, k):
+            return rng.uniform_array(self.seed_value, ids, k, rng.INIT) < np.asarray(share, dtype=np.float64)[which]
+
+        idp = atype == AgentType.IDP
+        in_site = idp & (self.network.kind[loc] == LocationKind.SITE)
+        status = np.where(idp, np.where(in_site, Status.IN_SITE, Status.SELF_SETTLED), Status.AT_HOME)
+        self.population.add(
+            total, agent_type=atype, size=size.astype(np.int32), location=loc, status=status.astype(np.int8),
+            origin=np.where(idp, loc, -1), nationality=nat,
+            has_documents=draw(table.documents_share, 0), unaccompanied_child=draw(table.unaccompanied_child_share, 1),
+            trafficking_victim=draw(table.trafficking_victim_share, 2),
+            no_language_access=draw(table.no_language_access_share, 3),
+        )
+        self.recorder.entered[0] += int(persons.sum())
+
+    # ---- the day ------------------------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one day through the eight stages in the module docstring."""
+        if self.day >= self.days:
+            raise RuntimeError(f"the run has {self.days} days; it is over")
+        d = self.day
+        tl = self.scenario.timeline
+        self.phase = int(tl.phase[d])
+        if self.scenario.edge_closed is not None:
+            self.edge_open = ~self.scenario.edge_closed[d]
+        self._apply_policies("before_decisions")
+        self._spawn_observed(d)
+        self._move(d)
+        result = admit(self.population, self.network,
+                       queue_slots(self.network, self._in_site, self.site_capacity, self.throughput),
+                       self.seed_value, d, self.scenario.stranded_after_days)
+        self._record_evacuations(d, result.evacuated_rows)
+        place_with_hosts(self.population, self.network.kind, self._host_places, self._hosted, self.seed_value, d)
+        if self.phase == Phase.RECOVERY:
+            self._returns(d)
+        self._apply_policies("after_admission")
+        self._tally()
+        self._record(d)
+        self.day += 1
+
+    def run(self, days: int | None = None, progress=None) -> None:
+        """Run to the end (or for `days` days); `progress` is called with the day number after each day."""
+        end = self.days if days is None else min(self.days, self.day + days)
+        while self.day < end:
+            self.step()
+            if progress is not None:
+                progress(self.day)
+
+    def _apply_policies(self, stage: str) -> None:
+        for policy in self.policies:
+            if policy.stage == stage:
+                policy.apply(self)
+
+    def _spawn_observed(self, d: int) -> None:
+        """Newly displaced persons enter at the hazard zones, spread by population times hazard."""
+        new = self.scenario.observed_new
+        if new is None:
+            return
+        persons = new[d] + self._spawn_carry
+        ppa = max(int(self.scenario.persons_per_agent), 1)
+        n_new = int(persons // ppa)
+        weights = self.network.population * self.scenario.timeline.hazard[d]
+        if n_new == 0 or weights.sum() <= 0:
+            self._spawn_carry = persons
+            return
+        self._spawn_carry = persons - n_new * ppa
+        ids = np.arange(self.population.n, self.population.n + n_new)
+        cum = np.cumsum(weights / weights.sum())
+        loc = np.minimum(np.searchsorted(cum, rng.uniform_array(self.seed_value, ids, d, rng.SPAWN), side="right"),
+                         len(cum) - 1).astype(np.int32)
+        self.population.add(n_new, agent_type=AgentType.IDP, size=ppa, location=loc, origin=loc,
+                            status=Status.SELF_SETTLED)
+        self.recorder.entered[d] += n_new * ppa
+
+    def location_state(self, d: int) -> LocationState:
+        tl = self.scenario.timeline
+        at_home = self._loc_status[:, [Status.AT_HOME, Status.RETURNED, Status.TRAPPED]].sum(axis=1)
+        gone = self._displaced_by_origin
+        with np.errstate(invalid="ignore", divide="ignore"):
+            gone_share = np.where(gone + at_home > 0, gone / np.maximum(gone + at_home, 1), 0.0)
+        return LocationState(day=d, phase=self.phase, hazard=tl.hazard[d].astype(np.float64),
+                             damage=tl.damage[d].astype(np.float64), aid=self.aid, in_site=self._in_site,
+                             site_capacity=self.site_capacity,
+                             host_free=np.maximum(self._host_places - self._hosted, 0), gone_share=gone_share,
+                             edge_open=self.edge_open)
+
+    def _move(self, d: int) -> None:
+        pop, net, paths, st = self.population, self.network, self.paths, self.rules.static
+        tables = self.rules.daily(self.location_state(d))
+        flows = np.zeros((kernels.N_CHUNKS, net.n_edges), dtype=np.int64)
+        crossings = np.zeros((kernels.N_CHUNKS, len(net.countries)), dtype=np.int64)
+        displaced = np.zeros((kernels.N_CHUNKS, len(AgentType)), dtype=np.int64)
+        kernels.move_agents(
+            self.seed_value, d, pop.active, pop.agent_type, pop.size, pop.status, pop.location, pop.origin,
+            pop.days_displaced, pop.wait_days, pop.path, pop.path_pos, pop.link_km_left, pop.cleared,
+            pop.has_documents, tables.p_depart, tables.pull, st.dist_power, st.border_penalty, st.speed,
+            paths.start_indptr, paths.end, paths.n_edges, paths.edges, st.path_cost, st.path_crosses,
+            net.edge_to, net.edge_km, net.edge_mode, net.edge_border, self.edge_open, tables.border_allowed,
+            net.kind, self.throughput, net.country, flows, crossings, displaced)
+        rec = self.recorder
+        if rec.flows is not None:
+            rec.flows[d] = flows.sum(axis=0)
+        rec.crossings[d] = crossings.sum(axis=0)
+        rec.newly_displaced[d] = displaced.sum(axis=0)
+
+    def _returns(self, d: int) -> None:
+        c = self.rules_cfg
+        tl = self.scenario.timeline
+        logit = c.return_base + c.return_safety * (1.0 - tl.hazard[d]) + c.return_rebuilt * (1.0 - tl.damage[d]) + self.aid
+        returned = np.zeros(kernels.N_CHUNKS, dtype=np.int64)
+        pop = self.population
+        kernels.return_home(self.seed_value, d, pop.active, pop.status, pop.location, pop.origin, pop.days_displaced,
+                            pop.size, logit.astype(np.float64), float(c.return_time), returned)
+        self.recorder.returned[d] = returned.sum()
+
+    def _record_evacuations(self, d: int, rows: np.ndarray) -> None:
+        if len(rows):
+            nat = self.population.nationality[rows].astype(np.int64) + 1
+            self.recorder.evacuated[d] = np.bincount(nat, weights=self.population.size[rows],
+                                                     minlength=self.recorder.evacuated.shape[1])
+
+    def _tally(self) -> None:
+        pop, L = self.population, self.network.n_locations
+        by_loc = np.zeros((kernels.N_CHUNKS, L, len(Status)), dtype=np.int64)
+        by_type = np.zeros((kernels.N_CHUNKS, len(AgentType), len(Status)), dtype=np.int64)
+        host_home = np.zeros((kernels.N_CHUNKS, L), dtype=np.int64)
+        by_origin = np.zeros((kernels.N_CHUNKS, L), dtype=np.int64)
+        alive = np.zeros(kernels.N_CHUNKS, dtype=np.int64)
+        kernels.tally(pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size,
+                      by_loc, by_type, host_home, by_origin, alive)
+        self._loc_status = by_loc.sum(axis=0)
+        self._type_status = by_type.sum(axis=0)
+        self._displaced_by_origin = by_origin.sum(axis=0)
+        self._rows_alive = int(alive.sum())
+        self._in_site = self._loc_status[:, Status.IN_SITE]
+        self._hosted = self._loc_status[:, Status.HOSTED]
+        self._host_places = host_places(host_home.sum(axis=0), self.hosting_spare_share)
+
+    def _record(self, d: int) -> None:
+        rec = self.recorder
+        rec.loc_status[d] = self._loc_status
+        rec.type_status[d] = self._type_status
+        rec.host_places[d] = self._host_places
+        rec.site_capacity[d] = self.site_capacity
+        rec.rows_alive[d] = self._rows_alive
+        rec.days_recorded = d + 1
+
+    # ---- the Mesa face --------------------------------------------------------------------------------------
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """All agents in the network, as Mesa agents; created on first access, not on the daily path."""
+        self._sync_faces()
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> dict[type, mesa.agent.AgentSet]:
+        self._sync_faces()
+        return super().agents_by_type
+
+    def agent_at_row(self, row: int) -> mesa.Agent:
+        """The Mesa agent of one population row (created if needed)."""
+        self._sync_faces()
+        return self._faces[int(row)]
+
+    def _sync_faces(self) -> None:
+        """Make the Mesa agent set match the active rows: new rows get a face, rows that left lose theirs,
+        and a row whose type changed (a host household that fled is now an IDP) gets a face of its new class."""
+        from ..agents import agent_class  # agents/ depends on model/, not the other way round
+
+        pop = self.population
+        for row in list(self._faces):
+            face = self._faces[row]
+            if not pop.active[row] or type(face) is not agent_class(int(pop.agent_type[row])):
+                face.remove()
+                del self._faces[row]
+        for row in np.nonzero(pop.active)[0]:
+            row = int(row)
+            if row not in self._faces:
+                self._faces[row] = agent_class(int(pop.agent_type[row]))(self, row)

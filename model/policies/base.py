@@ -1,0 +1,20 @@
+"""What every MCOF operation implements. Operations act at a fixed stage of the day (see CrisisModel)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..model import CrisisModel
+
+
+class Policy:
+    """An operation switched on by a `configs/policy/*.yaml` entry built by Hydra with `_target_`."""
+
+    #: the stage of the day at which `apply` runs: "before_decisions" or "after_admission"
+    stage = "before_decisions"
+
+    def setup(self, model: "CrisisModel") -> None:
+        """Check names and dates against the scenario (raise InputError) and allocate what it records."""
+
+    def apply(self, model: "CrisisModel") -> None:
+        """Act on the model's arrays for the current day."""

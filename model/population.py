@@ -1,0 +1,88 @@
+"""The agent store: one NumPy array per field, a schema declared once.
+
+A row is one agent of one type standing for `size` persons (a household, a
+group, or one person). Rows are preallocated with amortised growth and never
+deleted: an agent that leaves the network is marked inactive, so a row index is
+a stable agent id (the counter behind its random numbers) for the whole run.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .codes import AgentType, Status
+
+#: field name -> (dtype, value of a fresh row). The only place fields are declared.
+SCHEMA: dict[str, tuple[type, object]] = {
+    "active": (np.bool_, False),
+    "agent_type": (np.int8, AgentType.IDP),
+    "size": (np.int32, 1),  # persons this row stands for
+    "status": (np.int8, Status.AT_HOME),
+    "location": (np.int32, -1),  # last location reached
+    "origin": (np.int32, -1),  # where the agent lived before displacement
+    "nationality": (np.int16, -1),  # index into the scenario's nationalities; -1: national of the crisis country
+    "days_displaced": (np.int32, 0),
+    "wait_days": (np.int32, 0),  # days in the current queue
+    "path": (np.int32, -1),  # candidate path being travelled (PathTable row); -1: none
+    "path_pos": (np.int8, 0),  # edges of the path already travelled
+    "link_km_left": (np.float32, 0.0),  # km left on the edge being travelled
+    "cleared": (np.bool_, False),  # processed at a border, may cross the next border edge
+    "has_documents": (np.bool_, True),  # travel documents (passport or emergency travel document)
+    "unaccompanied_child": (np.bool_, False),
+    "trafficking_victim": (np.bool_, False),
+    "no_language_access": (np.bool_, False),  # cannot read aid information in the languages it is given in
+}
+
+
+class Population:
+    """Struct of arrays with a fixed schema; `n` rows used out of `capacity` allocated."""
+
+    def __init__(self, capacity: int = 1024):
+        self.n = 0
+        self.capacity = max(int(capacity), 1)
+        self.arrays: dict[str, np.ndarray] = {}
+        for name, (dtype, fill) in SCHEMA.items():
+            self.arrays[name] = np.full(self.capacity, fill, dtype=dtype)
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        # views of the used rows: what kernels and indicators read and write
+        arrays = self.__dict__.get("arrays")
+        if arrays is not None and name in arrays:
+            return arrays[name][: self.n]
+        raise AttributeError(name)
+
+    def __len__(self) -> int:
+        return self.n
+
+    def add(self, count: int, **fields: np.ndarray | int | float | bool) -> np.ndarray:
+        """Append `count` rows, active, with the given fields (scalars or arrays); return their row ids."""
+        unknown = set(fields) - set(SCHEMA)
+        if unknown:
+            raise KeyError(f"not in the population schema: {sorted(unknown)}")
+        if count <= 0:
+            return np.empty(0, dtype=np.int64)
+        self._reserve(self.n + count)
+        rows = np.arange(self.n, self.n + count)
+        for name, (_, fill) in SCHEMA.items():
+            self.arrays[name][rows] = fields.get(name, fill)
+        self.arrays["active"][rows] = True
+        self.n += count
+        return rows
+
+    def _reserve(self, needed: int) -> None:
+        """Grow geometrically so that appending k rows costs O(k) amortised."""
+        if needed <= self.capacity:
+            return
+        new_capacity = max(needed, int(self.capacity * 1.5) + 1)
+        for name, (dtype, fill) in SCHEMA.items():
+            grown = np.full(new_capacity, fill, dtype=dtype)
+            grown[: self.n] = self.arrays[name][: self.n]
+            self.arrays[name] = grown
+        self.capacity = new_capacity
+
+    def persons(self, mask: np.ndarray | None = None) -> int:
+        """Persons in the active rows (optionally only where `mask`)."""
+        sel = self.active if mask is None else self.active & mask
+        return int(self.size[sel].sum(dtype=np.int64))
+
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self.arrays.values())

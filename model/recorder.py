@@ -1,0 +1,28 @@
+"""The day's indicators, held in arrays preallocated for the whole run (no per-agent Python objects)."""
+from __future__ import annotations
+
+import numpy as np
+
+from .codes import N_STATUS, N_TYPE
+
+
+class Recorder:
+    """One array per indicator family, first axis = day."""
+
+    def __init__(self, days: int, n_locations: int, n_edges: int, n_countries: int, n_nationalities: int,
+                 record_flows: bool = True):
+        self.days_recorded = 0
+        self.loc_status = np.zeros((days, n_locations, N_STATUS), dtype=np.int64)
+        self.type_status = np.zeros((days, N_TYPE, N_STATUS), dtype=np.int64)
+        self.flows = np.zeros((days, n_edges), dtype=np.int64) if record_flows else None
+        self.crossings = np.zeros((days, n_countries), dtype=np.int64)
+        self.newly_displaced = np.zeros((days, N_TYPE), dtype=np.int64)
+        self.evacuated = np.zeros((days, n_nationalities + 1), dtype=np.int64)  # column 0: nationals
+        self.returned = np.zeros(days, dtype=np.int64)
+        self.entered = np.zeros(days, dtype=np.int64)  # persons who entered the network (initial + observed)
+        self.host_places = np.zeros((days, n_locations), dtype=np.int64)
+        self.site_capacity = np.zeros((days, n_locations), dtype=np.int64)
+        self.rows_alive = np.zeros(days, dtype=np.int64)
+
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in vars(self).values() if isinstance(a, np.ndarray))

@@ -1,0 +1,144 @@
+"""Rule sets turn the state of each location into the small tables the movement kernel reads.
+
+A rule set decides *how likely* agents of each type are to leave each place
+in each status, *how attractive* each place is as a destination, and *who may
+cross* each border edge. The kernel does the rest identically for every rule
+set, so crisisflow's own push/pull rules and the Flee-compatible rules share
+one movement core.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .codes import N_STATUS, N_TYPE, AgentType, LocationKind, RouteMode, Status
+from .network import Network, PathTable
+
+_TYPES = [t.name.lower() for t in AgentType]
+
+
+@dataclass
+class LocationState:
+    """What the rules may read about places on a given day (from yesterday's tally and today's timeline)."""
+
+    day: int
+    phase: int
+    hazard: np.ndarray  # [L]
+    damage: np.ndarray  # [L]
+    aid: np.ndarray  # [L], 0..1 (aid and information reaching people there; policies set it)
+    in_site: np.ndarray  # [L] persons in sites
+    site_capacity: np.ndarray  # [L] persons; -1: no limit
+    host_free: np.ndarray  # [L] free hosting places
+    gone_share: np.ndarray  # [L] share of the people who lived there now displaced
+    edge_open: np.ndarray  # bool [E]
+
+
+@dataclass
+class DailyTables:
+    p_depart: np.ndarray  # float64 [T, S, L]
+    pull: np.ndarray  # float64 [T, L]
+    border_allowed: np.ndarray  # bool [T, 2, E]: type t, without (0) or with (1) documents, may cross edge e
+
+
+@dataclass
+class StaticTables:
+    dist_power: np.ndarray  # float64 [T]
+    border_penalty: np.ndarray  # float64 [T]
+    speed: np.ndarray  # float64 [T, M] km per day
+    path_cost: np.ndarray  # float64 [P]: log(softening + km)
+    path_crosses: np.ndarray  # bool [P]
+
+
+def per_type(values) -> np.ndarray:
+    return np.array([float(getattr(values, t)) for t in _TYPES], dtype=np.float64)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # stable for large |x|
+
+
+def path_crosses_border(net: Network, paths: PathTable) -> np.ndarray:
+    e = paths.edges
+    return np.where(e >= 0, net.edge_border[np.clip(e, 0, None)], False).any(axis=1)
+
+
+class CrisisflowRules:
+    """Push/pull rules (random-utility choice; Klabunde and Willekens, Eur. J. Population 32, 2016).
+
+    Leaving home: logit(p) = push - attachment[type] - aid, with push from hazard,
+    lost shelter and services, and the share of neighbours gone; no push, no departure.
+    Moving on once displaced: a logit by status and kind of place, raised by hazard and crowding.
+    Destination: logit over paths within the awareness radius; pull from safety, sites,
+    hubs, borders, destinations abroad, aid, free hosting places and free site capacity;
+    cost from log distance and crossing a border.
+    """
+
+    def __init__(self, cfg, net: Network, paths: PathTable):
+        self.cfg = cfg
+        self.net = net
+        self.static = StaticTables(
+            dist_power=per_type(cfg.distance_power),
+            border_penalty=per_type(cfg.border_penalty),
+            speed=np.repeat(np.array([[cfg.speed_km_per_day.road, cfg.speed_km_per_day.sea, cfg.speed_km_per_day.air]],
+                                     dtype=np.float64), N_TYPE, axis=0),
+            path_cost=np.log(cfg.softening_km + paths.km),
+            path_crosses=path_crosses_border(net, paths),
+        )
+        kind = net.kind
+        self._kind_move = np.array([getattr(cfg.move_kind, k.name.lower()) for k in LocationKind])[kind]
+        self._is = {k: kind == k for k in LocationKind}
+        self._may_cross = per_type(cfg.may_cross_border) > 0
+
+    def daily(self, st: LocationState) -> DailyTables:
+        c = self.cfg
+        L = self.net.n_locations
+        crowd = _crowding(st.in_site, st.site_capacity)
+        p = np.zeros((N_TYPE, N_STATUS, L))
+        push = c.push_hazard * st.hazard + c.push_damage * st.damage + c.push_neighbours_gone * st.gone_share
+        attach = per_type(c.attachment)
+        leave = np.where(push > 0, sigmoid(push[None, :] - attach[:, None] - c.push_aid * st.aid[None, :]), 0.0)
+        for s in (Status.AT_HOME, Status.RETURNED, Status.TRAPPED):
+            p[:, s] = leave
+        base = self._kind_move + c.move_hazard * st.hazard + c.move_crowding * crowd - c.move_aid * st.aid
+        for s in (Status.IN_SITE, Status.HOSTED, Status.SELF_SETTLED, Status.WAITING, Status.STRANDED):
+            p[:, s] = sigmoid(getattr(c.move_settled, s.name.lower()) + base)[None, :]
+        return DailyTables(p_depart=p, pull=self._pull(st), border_allowed=self._borders(st))
+
+    def _pull(self, st: LocationState) -> np.ndarray:
+        c = self.cfg
+        free_share = np.where(st.site_capacity > 0, 1.0 - st.in_site / np.maximum(st.site_capacity, 1), 1.0)
+        common = (-c.pull_safety * st.hazard + c.pull_aid * st.aid
+                  + c.pull_crowding * np.log(np.clip(free_share, 0.01, 1.0))
+                  + c.pull_host_capacity * np.log1p(st.host_free / 100.0) * self._is[LocationKind.TOWN])
+        pull = np.repeat(common[None, :], N_TYPE, axis=0)
+        with np.errstate(invalid="ignore"):
+            for weight, kind in ((c.pull_site, LocationKind.SITE), (c.pull_hub, LocationKind.HUB),
+                                 (c.pull_abroad, LocationKind.ABROAD), (c.pull_border, LocationKind.BORDER)):
+                pull += np.where(self._is[kind][None, :], per_type(weight)[:, None], 0.0)
+        return pull
+
+    def _borders(self, st: LocationState) -> np.ndarray:
+        E = self.net.n_edges
+        allowed = np.ones((N_TYPE, 2, E), dtype=np.bool_)
+        crossing = self.net.edge_border
+        allowed[~self._may_cross] &= ~crossing[None, :]
+        if self.cfg.border_requires_documents:
+            allowed[:, 0, :] &= ~crossing[None, :]
+        return allowed
+
+
+def _crowding(in_site: np.ndarray, capacity: np.ndarray) -> np.ndarray:
+    """Occupancy over capacity beyond 90% (Flee's capacity buffer), 0 where there is no limit."""
+    occ = np.where(capacity > 0, in_site / np.maximum(capacity, 1), 0.0)
+    return np.clip(occ - 0.9, 0.0, None) * 10.0
+
+
+def build_rules(cfg, net: Network, paths: PathTable, scenario=None):
+    """The rule set named by `rules.name`."""
+    if cfg.name == "crisisflow":
+        return CrisisflowRules(cfg, net, paths)
+    raise ValueError(f"unknown rule set '{cfg.name}'; expected 'crisisflow'")
+
+
+__all__ = ["CrisisflowRules", "DailyTables", "LocationState", "StaticTables", "build_rules", "RouteMode"]
