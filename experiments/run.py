@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import hydra
@@ -30,6 +31,8 @@ from . import output, plotting
 
 # Mesa logs every step at INFO, which Hydra's logging would print for every day of every run
 logging.getLogger("MESA").setLevel(logging.WARNING)
+# input warnings (a place nothing reaches, an event after the run) read as one line, not as a code location
+warnings.formatwarning = lambda message, category, *args, **kwargs: f"crisisflow: warning: {message}\n"
 CONFIG_DIR = str(Path(__file__).resolve().parents[1] / "configs")
 register_configs()
 

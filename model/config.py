@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import Any, List, Optional
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import MISSING, OmegaConf
 
 
 class DataFormat(Enum):
@@ -173,6 +174,7 @@ class CrisisflowConfig:
 
 def register_configs() -> None:
     """Put the schemas in Hydra's ConfigStore so every composed config is checked against them."""
+    OmegaConf.register_new_resolver("basename", lambda path: Path(str(path)).name, replace=True)
     cs = ConfigStore.instance()
     cs.store(name="crisisflow_schema", node=CrisisflowConfig)
     cs.store(group="scenario", name="scenario_schema", node=ScenarioConfig)

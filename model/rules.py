@@ -100,8 +100,11 @@ class CrisisflowRules:
         leave = np.where(push > 0, sigmoid(push[None, :] - attach[:, None] - c.push_aid * st.aid[None, :]), 0.0)
         for s in (Status.AT_HOME, Status.RETURNED, Status.TRAPPED):
             p[:, s] = leave
-        base = self._kind_move + c.move_hazard * st.hazard + c.move_crowding * crowd - c.move_aid * st.aid
-        for s in (Status.IN_SITE, Status.HOSTED, Status.SELF_SETTLED, Status.WAITING, Status.STRANDED):
+        base = c.move_hazard * st.hazard + c.move_crowding * crowd - c.move_aid * st.aid
+        for s in (Status.IN_SITE, Status.HOSTED, Status.SELF_SETTLED):
+            p[:, s] = sigmoid(getattr(c.move_settled, s.name.lower()) + self._kind_move + base)[None, :]
+        # leaving a queue is giving up one's place: the kind of place (a transit point) does not speed it up
+        for s in (Status.WAITING, Status.STRANDED):
             p[:, s] = sigmoid(getattr(c.move_settled, s.name.lower()) + base)[None, :]
         return DailyTables(p_depart=p, pull=self._pull(st), border_allowed=self._borders(st))
 

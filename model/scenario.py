@@ -6,6 +6,7 @@ works on arrays.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -133,8 +134,10 @@ def _event(ev, k: int, net: Network, start: dt.date, days: int) -> HazardEvent:
     if not locs:
         raise InputError("scenario config", "event has no locations; expected a list of location names", key=f"{key}.locations")
     day = (parse_date(ev.start, "scenario config", f"{key}.start") - start).days
-    if not 0 <= day < days:
-        raise InputError("scenario config", f"event starts on {ev.start}, outside the run ({start} + {days} days)", key=f"{key}.start")
+    if day < 0:
+        raise InputError("scenario config", f"event starts on {ev.start}, before the run starts ({start})", key=f"{key}.start")
+    if day >= days:
+        warnings.warn(f"scenario config, key '{key}.start': event starts on {ev.start}, after the run's {days} days; it has no effect", stacklevel=2)
     if not 0.0 <= ev.intensity <= 1.0:
         raise InputError("scenario config", f"intensity {ev.intensity}; expected a number in [0, 1]", key=f"{key}.intensity")
     return HazardEvent(kind=getattr(ev.kind, "value", ev.kind), locations=tuple(locs), start_day=day,

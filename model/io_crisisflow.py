@@ -1,0 +1,167 @@
+"""Reader for crisisflow's own input folder: locations.csv, routes.csv, populations.csv and optional displaced.csv.
+
+Columns are found by header name, so their order is free and extra columns
+are ignored. Every problem raises InputError naming the file and row.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from .codes import AgentType, RouteMode, parse_code
+from .errors import InputError
+from .io_csv import Row, get, interpolate_daily, read_csv, read_dated_counts, require_columns, require_overlap
+from .network import KIND_NAMES, MODE_NAMES, LocationTable, Network, RouteTable, build_network
+
+LOCATION_COLUMNS = ("name", "kind", "country", "latitude", "longitude", "population", "capacity", "throughput")
+ROUTE_COLUMNS = ("from", "to", "distance_km")  # mode and crosses_border are optional
+POPULATION_COLUMNS = ("location", "agent_type", "nationality", "persons", "group_size")
+SHARES = ("documents_share", "unaccompanied_child_share", "trafficking_victim_share", "no_language_access_share")
+FOLDER_FILES = ("locations.csv", "routes.csv", "populations.csv")
+
+
+@dataclass
+class PopulationTable:
+    """Population groups as read from populations.csv, one list per column; `rows` keeps the file row of each."""
+
+    source: str
+    location: list[str] = field(default_factory=list)
+    agent_type: list[int] = field(default_factory=list)  # AgentType
+    nationality: list[str] = field(default_factory=list)  # '' for non-migrants
+    persons: list[int] = field(default_factory=list)
+    group_size: list[int] = field(default_factory=list)
+    documents_share: list[float] = field(default_factory=list)
+    unaccompanied_child_share: list[float] = field(default_factory=list)
+    trafficking_victim_share: list[float] = field(default_factory=list)
+    no_language_access_share: list[float] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+
+
+@dataclass
+class CrisisflowInput:
+    folder: Path
+    network: Network
+    populations: PopulationTable
+    displaced_path: Path | None  # displaced.csv when the folder has one
+    observed_total: np.ndarray | None  # float64 [days]; needs start date and days to be read
+
+
+def read_crisisflow_folder(
+    folder: str | Path, home_country: str | None = None, start_date: date | None = None, days: int | None = None
+) -> CrisisflowInput:
+    """Read a crisisflow folder; displaced.csv is interpolated only when `start_date` and `days` are given."""
+    folder = Path(folder)
+    missing = [f for f in FOLDER_FILES if not (folder / f).is_file()]
+    if missing:
+        raise InputError(folder, f"not a crisisflow folder: {', '.join(missing)} missing; expected {', '.join(FOLDER_FILES)} (and optionally displaced.csv)")
+    locs = read_locations(folder / "locations.csv")
+    network = build_network(locs, read_routes(folder / "routes.csv"), home_country=home_country)
+    populations = read_populations(folder / "populations.csv", network.names)
+    displaced = folder / "displaced.csv"
+    displaced_path = displaced if displaced.is_file() else None
+    observed = None
+    if displaced_path is not None and start_date is not None and days is not None:
+        observed = read_observed_total(displaced_path, start_date, days)
+    return CrisisflowInput(folder, network, populations, displaced_path, observed)
+
+
+def _limit(row: Row, key: str) -> int:
+    """A capacity or throughput: empty or -1 means no limit."""
+    value = get(row, key, int, -1)
+    if value < -1:
+        raise InputError(row.source, f"{key} {value}; expected a number >= 0, or -1 or empty for no limit", row=row.line, key=key)
+    return value
+
+
+def read_locations(path: str | Path) -> LocationTable:
+    """locations.csv: name,kind,country,latitude,longitude,population,capacity,throughput."""
+    table = read_csv(path)
+    require_columns(table, LOCATION_COLUMNS)
+    locs = LocationTable(source=table.source)
+    for row in table:
+        kind = row["kind"].lower()
+        if kind not in KIND_NAMES:
+            raise InputError(table.source, f"kind '{row['kind']}'; expected one of {', '.join(KIND_NAMES)}", row=row.line, key="kind")
+        population = get(row, "population", int, 0)
+        if population < 0:
+            raise InputError(table.source, f"population {population}; expected a number >= 0", row=row.line, key="population")
+        locs.names.append(get(row, "name"))
+        locs.kinds.append(KIND_NAMES[kind])
+        locs.countries.append(get(row, "country"))
+        locs.lat.append(get(row, "latitude", float))
+        locs.lon.append(get(row, "longitude", float))
+        locs.population.append(population)
+        locs.capacity.append(_limit(row, "capacity"))
+        locs.throughput.append(_limit(row, "throughput"))
+        locs.rows.append(row.line)
+    return locs
+
+
+def read_routes(path: str | Path) -> RouteTable:
+    """routes.csv: from,to,distance_km[,mode][,crosses_border]; an empty crosses_border is derived from the countries."""
+    table = read_csv(path)
+    require_columns(table, ROUTE_COLUMNS)
+    routes = RouteTable(source=table.source)
+    for row in table:
+        mode = row.get("mode", "").lower() or RouteMode.ROAD.name.lower()
+        if mode not in MODE_NAMES:
+            raise InputError(table.source, f"mode '{row['mode']}'; expected one of {', '.join(MODE_NAMES)}", row=row.line, key="mode")
+        routes.a.append(get(row, "from"))
+        routes.b.append(get(row, "to"))
+        routes.distance.append(get(row, "distance_km", float))
+        routes.mode.append(MODE_NAMES[mode])
+        routes.crosses_border.append(get(row, "crosses_border", bool, None))
+        routes.rows.append(row.line)
+    return routes
+
+
+def _count(row: Row, key: str, least: int) -> int:
+    value = get(row, key, int)
+    if value < least:
+        raise InputError(row.source, f"{key} {value}; expected a whole number >= {least}", row=row.line, key=key)
+    return value
+
+
+def _share(row: Row, key: str) -> float:
+    value = get(row, key, float)
+    if not 0.0 <= value <= 1.0:
+        raise InputError(row.source, f"{key} {value:g}; expected a share between 0 and 1", row=row.line, key=key)
+    return value
+
+
+def read_populations(path: str | Path, location_names: list[str]) -> PopulationTable:
+    """populations.csv: who lives where, by agent type; migrants need a nationality."""
+    table = read_csv(path)
+    require_columns(table, POPULATION_COLUMNS + SHARES)
+    pops = PopulationTable(source=table.source)
+    known = set(location_names)
+    for row in table:
+        where = get(row, "location")
+        if where not in known:
+            raise InputError(table.source, f"location '{where}' is not in locations.csv", row=row.line, key="location")
+        agent_type = parse_code(AgentType, row["agent_type"])
+        if agent_type is None:
+            names = ", ".join(t.name.lower() for t in AgentType)
+            raise InputError(table.source, f"agent_type '{row['agent_type']}'; expected one of {names}", row=row.line, key="agent_type")
+        nationality = row["nationality"]
+        if agent_type == AgentType.MIGRANT and not nationality:
+            raise InputError(table.source, "a migrant group needs a nationality", row=row.line, key="nationality")
+        pops.location.append(where)
+        pops.agent_type.append(int(agent_type))
+        pops.nationality.append(nationality)
+        pops.persons.append(_count(row, "persons", 0))
+        pops.group_size.append(_count(row, "group_size", 1))
+        for key in SHARES:
+            getattr(pops, key).append(_share(row, key))
+        pops.rows.append(row.line)
+    return pops
+
+
+def read_observed_total(path: str | Path, start_date: date, days: int) -> np.ndarray:
+    """displaced.csv (date,count: observed cumulative displaced) as float64 [days], interpolated as Flee does."""
+    offsets, counts = read_dated_counts(path, start_date, has_header=True)
+    require_overlap(str(path), offsets, days)
+    return interpolate_daily(offsets, counts, days)
