@@ -152,6 +152,37 @@ class RulesConfig:
 
 
 @dataclass
+class FleeRulesConfig:
+    """Flee's rules (Suleimenova, Bell and Groen, Sci. Rep. 7, 13377, 2017; Flee 3.1 and its development head),
+    as read from Flee's source (shared/reference/flee_rules.md). Defaults are Flee's code defaults; with
+    `read_simsetting` the folder's simsetting.yml overrides them, as Flee's validation runs do."""
+
+    name: str = "flee"
+    read_simsetting: bool = True
+    avoid_short_stints: bool = True
+    awareness_level: int = 1
+    max_move_speed: float = 360.0  # km per day
+    conflict_movechance: float = 1.0
+    default_movechance: float = 0.3
+    camp_movechance: float = 0.001
+    idpcamp_movechance: float = 0.1
+    forward_movechance: float = 1.0
+    camp_weight: float = 1.0
+    foreign_weight: float = 1.0
+    conflict_weight: float = 0.31622776601683794  # 1/sqrt(10), Flee's code default
+    softening: float = 10.0
+    weight_softening: float = 0.0
+    distance_power: float = 1.0
+    weight_power: float = 1.0
+    capacity_scaling: float = 1.0
+    capacity_buffer: float = 0.9
+    conflict_spawn_decay: List[float] = field(default_factory=lambda: [1.0])
+    conflict_spawn_decay_interval: int = 30
+    sum_from_camps: bool = False  # Flee 3.1 takes the total from refugees.csv; the development head sums the camps
+    insert_day0: bool = True  # day-0 camp populations start in the camps
+
+
+@dataclass
 class PolicyConfig:
     name: str = "none"
     operations: List[Any] = field(default_factory=list)  # built with _target_ (MCOF issue)
@@ -167,7 +198,7 @@ class OutputConfig:
 class CrisisflowConfig:
     sim: SimConfig = field(default_factory=SimConfig)
     scenario: ScenarioConfig = MISSING
-    rules: RulesConfig = MISSING
+    rules: Any = MISSING  # RulesConfig or FleeRulesConfig, each checked by its own schema
     policy: PolicyConfig = MISSING
     output: OutputConfig = field(default_factory=OutputConfig)
 
@@ -179,4 +210,5 @@ def register_configs() -> None:
     cs.store(name="crisisflow_schema", node=CrisisflowConfig)
     cs.store(group="scenario", name="scenario_schema", node=ScenarioConfig)
     cs.store(group="rules", name="rules_schema", node=RulesConfig)
+    cs.store(group="rules", name="flee_rules_schema", node=FleeRulesConfig)
     cs.store(group="policy", name="policy_schema", node=PolicyConfig)

@@ -27,7 +27,7 @@ class HazardEvent:
     start_day: int
     intensity: float
     half_life_days: float  # sudden: decay of intensity; 0 = no decay
-    duration_days: int  # sudden: days until it ends (0 = to the end of the run); slow: days at peak in each place
+    duration_days: int  # sudden: days until it ends (0 = to the end of the run); slow: days the peak is held after it is reached
     rise_days: int  # slow: days from 0 to peak in each place
     travel_days: int  # slow: days between the onsets of successive places
 
@@ -70,11 +70,13 @@ def event_hazard(events: list[HazardEvent], days: int, n_locations: int) -> np.n
 
 
 def _slow_curve(since: np.ndarray, ev: HazardEvent) -> np.ndarray:
-    """Linear rise over `rise_days`, a plateau of `duration_days`, then a fall as long as the rise."""
-    rise = max(ev.rise_days, 1)
-    up = np.clip(since / rise, 0.0, 1.0)
-    after_peak = since - rise - ev.duration_days
-    down = np.clip(1.0 - after_peak / rise, 0.0, 1.0)
+    """Linear rise over `rise_days` to the peak, held for `duration_days` more days, then a fall as long as
+    the rise; with no rise, the peak comes on the onset day and ends at once."""
+    after_peak = since - ev.rise_days - ev.duration_days
+    if ev.rise_days <= 0:
+        return ev.intensity * ((since >= 0) & (after_peak <= 0))
+    up = np.clip(since / ev.rise_days, 0.0, 1.0)
+    down = np.clip(1.0 - after_peak / ev.rise_days, 0.0, 1.0)
     return ev.intensity * np.where(since < 0, 0.0, np.minimum(up, down))
 
 

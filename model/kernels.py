@@ -99,21 +99,26 @@ def choose_path(loc, t, docs, draw, path_start, pull, path_end, path_nedges, pat
     return last
 
 
+#: most legs (path choices) an agent travels in one day: it may move on from a town it reached with distance left
+MAX_LEGS = 4
+
+
 @njit(parallel=True, cache=True)
 def move_agents(seed, day,
                 active, agent_type, size, status, location, origin, days_displaced, wait_days,
                 path, path_pos, link_km_left, cleared, has_documents,
-                p_depart, pull, dist_power, border_penalty, speed,
+                p_depart, p_continue, pull, dist_power, border_penalty, speed,
                 path_start, path_end, path_nedges, path_edges, path_cost, path_crosses,
                 edge_to, edge_km, edge_mode, edge_border, edge_open, border_allowed,
                 loc_kind, loc_throughput, loc_country,
                 flows_out, crossings_out, displaced_out):
-    """Stay or leave, choose a path, travel within the day's budget, arrive.
+    """Stay or leave, choose a path, travel within the day's budget, arrive; move on from towns with distance left.
 
-    p_depart[t, status, loc]: daily probability to leave; pull[t, loc]: destination utility (-inf: never);
-    speed[t, mode]: km per day. Outputs per block: flows_out[c, edge] persons over each edge,
-    crossings_out[c, country] persons crossing a border into a country, displaced_out[c, type] persons
-    newly displaced (by their type before leaving home).
+    p_depart[t, status, loc]: daily probability to leave; p_continue[t, loc]: probability to move on from a
+    town reached today with distance left (Flee chains hops the same way); pull[t, loc]: destination utility
+    (-inf: never); speed[t, mode]: km per day. A host household that leaves home becomes an IDP and chooses
+    as one. Outputs per block: flows_out[c, edge] persons over each edge, crossings_out[c, country] persons
+    crossing a border into a country, displaced_out[c, type] persons newly displaced (by type at home).
     """
     n = active.shape[0]
     for chunk in prange(N_CHUNKS):
@@ -126,15 +131,16 @@ def move_agents(seed, day,
                 continue
             t = agent_type[i]
             loc = location[i]
+            docs = 1 if has_documents[i] else 0
             at_home = s == _AT_HOME or s == _RETURNED or s == _TRAPPED
             if not at_home:
                 days_displaced[i] += 1
             if s != _ON_THE_MOVE:
                 p = p_depart[t, s, loc]
-                if p <= 0.0 or rng.uniform(seed, i, day, rng.LEAVE) >= p:
+                if not (p > 0.0) or rng.uniform(seed, i, day, rng.LEAVE) >= p:
                     continue
-                docs = 1 if has_documents[i] else 0
-                choice = choose_path(loc, t, docs, rng.uniform(seed, i, day, rng.CHOOSE), path_start, pull,
+                t_move = _IDP if (at_home and t == _HOST) else t
+                choice = choose_path(loc, t_move, docs, rng.uniform(seed, i, day, rng.CHOOSE), path_start, pull,
                                      path_end, path_nedges, path_edges, path_cost, path_crosses,
                                      dist_power, border_penalty, edge_open, edge_border, border_allowed)
                 if choice < 0:
@@ -145,45 +151,66 @@ def move_agents(seed, day,
                     displaced_out[chunk, t] += size[i]
                     origin[i] = loc
                     days_displaced[i] = 0
-                    if t == _HOST:
-                        agent_type[i] = _IDP
-                        t = _IDP
-                path[i] = choice
-                path_pos[i] = 0
-                link_km_left[i] = edge_km[path_edges[choice, 0]]
-                wait_days[i] = 0
-                status[i] = _ON_THE_MOVE
-            _travel(i, t, size, status, location, wait_days, path, path_pos, link_km_left, cleared, active,
-                    has_documents, speed, path_end, path_nedges, path_edges, edge_to, edge_km, edge_mode,
-                    edge_border, edge_open, border_allowed, loc_kind, loc_throughput, loc_country,
-                    flows_out[chunk], crossings_out[chunk])
+                    wait_days[i] = 0
+                    agent_type[i] = t_move
+                    t = t_move
+                _start(i, choice, status, path, path_pos, link_km_left, path_edges, edge_km)
+            budget = 1.0
+            for leg in range(MAX_LEGS):
+                budget = _travel(i, t, budget, size, status, location, wait_days, path, path_pos, link_km_left,
+                                 cleared, active, has_documents, speed, path_nedges, path_edges, edge_to, edge_km,
+                                 edge_mode, edge_border, edge_open, border_allowed, loc_kind, loc_throughput,
+                                 loc_country, flows_out[chunk], crossings_out[chunk])
+                if status[i] != _SELF_SETTLED or not (budget > 0.0) or leg == MAX_LEGS - 1:
+                    break
+                loc = location[i]
+                pc = p_continue[t, loc]
+                if not (pc > 0.0) or rng.uniform(seed, i, day, rng.CONTINUE + leg) >= pc:
+                    break
+                choice = choose_path(loc, t, docs, rng.uniform(seed, i, day, rng.CHOOSE_AGAIN + leg), path_start,
+                                     pull, path_end, path_nedges, path_edges, path_cost, path_crosses,
+                                     dist_power, border_penalty, edge_open, edge_border, border_allowed)
+                if choice < 0:
+                    break
+                _start(i, choice, status, path, path_pos, link_km_left, path_edges, edge_km)
+
+
+@njit(cache=True, inline="always")
+def _start(i, choice, status, path, path_pos, link_km_left, path_edges, edge_km):
+    path[i] = choice
+    path_pos[i] = 0
+    link_km_left[i] = edge_km[path_edges[choice, 0]]
+    status[i] = _ON_THE_MOVE
 
 
 @njit(cache=True)
-def _travel(i, t, size, status, location, wait_days, path, path_pos, link_km_left, cleared, active,
-            has_documents, speed, path_end, path_nedges, path_edges, edge_to, edge_km, edge_mode,
+def _travel(i, t, budget, size, status, location, wait_days, path, path_pos, link_km_left, cleared, active,
+            has_documents, speed, path_nedges, path_edges, edge_to, edge_km, edge_mode,
             edge_border, edge_open, border_allowed, loc_kind, loc_throughput, loc_country,
             flows, crossings):
-    """Advance agent i along its path for one day's travel budget; handle queues and arrival."""
+    """Advance agent i along its path on `budget` (share of a day); return the budget left.
+
+    A link closed ahead or a border closed to the agent ends the journey where it stands; a border crossing
+    point with a processing capacity queues agents that have not been cleared.
+    """
     p = path[i]
-    budget = 1.0
     docs = 1 if has_documents[i] else 0
     while path_pos[i] < path_nedges[p]:
         e = path_edges[p, path_pos[i]]
-        if not edge_open[e]:
-            return  # a link closed ahead: wait at this node, try again tomorrow
-        if edge_border[e]:
-            if not border_allowed[t, docs, e]:
-                _settle(i, status, path, path_pos, link_km_left)  # the border closed to this agent: stop here
-                return
-            if not cleared[i] and loc_throughput[location[i]] >= 0 and link_km_left[i] >= np.float32(edge_km[e]):
-                status[i] = _WAITING  # queue for processing at this crossing point
-                return
+        at_node = link_km_left[i] >= np.float32(edge_km[e])
+        if not edge_open[e] or (edge_border[e] and not border_allowed[t, docs, e]):
+            if at_node:
+                _settle(i, status, path, path_pos, link_km_left)  # the way ahead is shut: stop here and rethink
+                return budget
+        elif edge_border[e] and at_node and not cleared[i] and loc_kind[location[i]] == _BORDER \
+                and loc_throughput[location[i]] >= 0:
+            status[i] = _WAITING  # queue for processing at this crossing point
+            return 0.0
         v = speed[t, edge_mode[e]]
         need = link_km_left[i] / v
         if need > budget:
             link_km_left[i] -= np.float32(budget * v)
-            return
+            return 0.0
         budget -= need
         location[i] = edge_to[e]
         flows[e] += size[i]
@@ -194,6 +221,7 @@ def _travel(i, t, size, status, location, wait_days, path, path_pos, link_km_lef
         if path_pos[i] < path_nedges[p]:
             link_km_left[i] = edge_km[path_edges[p, path_pos[i]]]
     _arrive(i, status, location, path, path_pos, link_km_left, cleared, active, wait_days, loc_kind, loc_throughput)
+    return budget
 
 
 @njit(cache=True, inline="always")
@@ -214,7 +242,6 @@ def _arrive(i, status, location, path, path_pos, link_km_left, cleared, active, 
         active[i] = False
     elif kind == _SITE or kind == _HUB or (kind == _BORDER and loc_throughput[location[i]] >= 0 and not cleared[i]):
         status[i] = _WAITING
-        wait_days[i] = 0
 
 
 @njit(parallel=True, cache=True)

@@ -22,7 +22,6 @@ from . import kernels, rng
 from .admission import admit, queue_slots
 from .codes import AgentType, LocationKind, Phase, Status
 from .hosting import host_places, place_with_hosts
-from .network import enumerate_paths
 from .population import Population
 from .recorder import Recorder
 from .rules import LocationState, build_rules, sigmoid
@@ -41,8 +40,9 @@ class CrisisModel(mesa.Model):
         self.day = 0
         self.phase = int(scenario.timeline.phase[0])
         self.rules_cfg = rules_cfg
-        self.paths = enumerate_paths(net, rules_cfg.awareness_hops)
-        self.rules = build_rules(rules_cfg, net, self.paths, scenario)
+        self.rules = build_rules(rules_cfg, scenario)
+        self.paths = self.rules.paths
+        self.observed_new = self.rules.observed_new()
         # per-location state that policies may change
         self.aid = np.zeros(net.n_locations)
         self.site_capacity = net.capacity.copy()
@@ -66,12 +66,14 @@ class CrisisModel(mesa.Model):
         rows = 0
         if table is not None:
             rows += sum(math.ceil(p / max(g, 1)) for p, g in zip(table.persons, table.group_size))
-        if self.scenario.observed_new is not None:
-            rows += int(self.scenario.observed_new.sum())
+        if self.observed_new is not None:
+            rows += int(self.observed_new.sum() / max(self.scenario.persons_per_agent, 1))
         return rows + 16
 
     def _populate(self) -> None:
-        """Create the day-0 agents from the population table: one table row becomes ceil(persons / group_size) agents."""
+        """Create the day-0 agents: the population table (one row becomes ceil(persons / group_size) agents),
+        and the persons the rules place in sites on day 0 (Flee's insert_day0)."""
+        self._populate_day0_sites()
         table = self.scenario.populations
         if table is None:
             return
@@ -108,6 +110,17 @@ class CrisisModel(mesa.Model):
         )
         self.recorder.entered[0] += int(persons.sum())
 
+    def _populate_day0_sites(self) -> None:
+        stock = self.rules.day0_stock()
+        if stock is None:
+            return
+        ppa = max(int(self.scenario.persons_per_agent), 1)
+        agents = (np.asarray(stock) // ppa).astype(np.int64)
+        total = int(agents.sum())
+        loc = np.repeat(np.arange(len(agents), dtype=np.int32), agents)
+        self.population.add(total, agent_type=AgentType.IDP, size=ppa, location=loc, origin=-1, status=Status.IN_SITE)
+        self.recorder.entered[0] += total * ppa
+
     # ---- the day ------------------------------------------------------------------------------------------
     def step(self) -> None:
         """Advance one day through the eight stages in the module docstring."""
@@ -122,7 +135,7 @@ class CrisisModel(mesa.Model):
         self._spawn_observed(d)
         self._move(d)
         result = admit(self.population, self.network,
-                       queue_slots(self.network, self._in_site, self.site_capacity, self.throughput),
+                       queue_slots(self.network, self._in_site, self._admission_capacity(), self.throughput),
                        self.seed_value, d, self.scenario.stranded_after_days)
         self._record_evacuations(d, result.evacuated_rows)
         place_with_hosts(self.population, self.network.kind, self._host_places, self._hosted, self.seed_value, d)
@@ -141,6 +154,11 @@ class CrisisModel(mesa.Model):
             if progress is not None:
                 progress(self.day)
 
+    def _admission_capacity(self) -> np.ndarray:
+        if self.rules.hard_site_capacity:
+            return self.site_capacity
+        return np.full_like(self.site_capacity, -1)
+
     def _apply_policies(self, stage: str) -> None:
         for policy in self.policies:
             if policy.stage == stage:
@@ -148,13 +166,13 @@ class CrisisModel(mesa.Model):
 
     def _spawn_observed(self, d: int) -> None:
         """Newly displaced persons enter at the hazard zones, spread by population times hazard."""
-        new = self.scenario.observed_new
+        new = self.observed_new
         if new is None:
             return
         persons = new[d] + self._spawn_carry
         ppa = max(int(self.scenario.persons_per_agent), 1)
         n_new = int(persons // ppa)
-        weights = self.network.population * self.scenario.timeline.hazard[d]
+        weights = self.rules.spawn_weights(d)
         if n_new == 0 or weights.sum() <= 0:
             self._spawn_carry = persons
             return
@@ -175,6 +193,7 @@ class CrisisModel(mesa.Model):
             gone_share = np.where(gone + at_home > 0, gone / np.maximum(gone + at_home, 1), 0.0)
         return LocationState(day=d, phase=self.phase, hazard=tl.hazard[d].astype(np.float64),
                              damage=tl.damage[d].astype(np.float64), aid=self.aid, in_site=self._in_site,
+                             persons_at=self._loc_status.sum(axis=1),
                              site_capacity=self.site_capacity,
                              host_free=np.maximum(self._host_places - self._hosted, 0), gone_share=gone_share,
                              edge_open=self.edge_open)
@@ -188,7 +207,7 @@ class CrisisModel(mesa.Model):
         kernels.move_agents(
             self.seed_value, d, pop.active, pop.agent_type, pop.size, pop.status, pop.location, pop.origin,
             pop.days_displaced, pop.wait_days, pop.path, pop.path_pos, pop.link_km_left, pop.cleared,
-            pop.has_documents, tables.p_depart, tables.pull, st.dist_power, st.border_penalty, st.speed,
+            pop.has_documents, tables.p_depart, tables.p_continue, tables.pull, st.dist_power, st.border_penalty, st.speed,
             paths.start_indptr, paths.end, paths.n_edges, paths.edges, st.path_cost, st.path_crosses,
             net.edge_to, net.edge_km, net.edge_mode, net.edge_border, self.edge_open, tables.border_allowed,
             net.kind, self.throughput, net.country, flows, crossings, displaced)

@@ -24,6 +24,8 @@ HOSTING_ORDER = 4
 RETURN = 5
 SPAWN = 6
 INIT = 7
+CONTINUE = 16  # + leg: move on from a town reached with distance left today
+CHOOSE_AGAIN = 32  # + leg: the choice made when moving on
 
 
 @njit(uint64(uint64), cache=True, inline="always")

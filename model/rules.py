@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .codes import N_STATUS, N_TYPE, AgentType, LocationKind, RouteMode, Status
-from .network import Network, PathTable
+from .codes import N_STATUS, N_TYPE, AgentType, LocationKind, Status
+from .network import Network, PathTable, enumerate_paths
 
 _TYPES = [t.name.lower() for t in AgentType]
 
@@ -28,6 +28,7 @@ class LocationState:
     damage: np.ndarray  # [L]
     aid: np.ndarray  # [L], 0..1 (aid and information reaching people there; policies set it)
     in_site: np.ndarray  # [L] persons in sites
+    persons_at: np.ndarray  # [L] persons at each location in any status
     site_capacity: np.ndarray  # [L] persons; -1: no limit
     host_free: np.ndarray  # [L] free hosting places
     gone_share: np.ndarray  # [L] share of the people who lived there now displaced
@@ -37,6 +38,7 @@ class LocationState:
 @dataclass
 class DailyTables:
     p_depart: np.ndarray  # float64 [T, S, L]
+    p_continue: np.ndarray  # float64 [T, L]: move on from a town reached today with distance left
     pull: np.ndarray  # float64 [T, L]
     border_allowed: np.ndarray  # bool [T, 2, E]: type t, without (0) or with (1) documents, may cross edge e
 
@@ -63,7 +65,38 @@ def path_crosses_border(net: Network, paths: PathTable) -> np.ndarray:
     return np.where(e >= 0, net.edge_border[np.clip(e, 0, None)], False).any(axis=1)
 
 
-class CrisisflowRules:
+class RuleSet:
+    """What every rule set offers the model; defaults suit rules that take the scenario's data as they are."""
+
+    #: sites turn arrivals away when full (False: capacity only lowers attraction, as in Flee)
+    hard_site_capacity = True
+
+    def __init__(self, scenario, hops: int):
+        self.scenario = scenario
+        self.net = scenario.network
+        self.paths = enumerate_paths(self.net, hops)
+
+    def daily(self, st: LocationState) -> DailyTables:
+        raise NotImplementedError
+
+    def spawn_weights(self, day: int) -> np.ndarray:
+        """Where newly displaced persons of the observed total appear: population times hazard."""
+        return self.net.population * self.scenario.timeline.hazard[day]
+
+    def observed_new(self) -> np.ndarray | None:
+        """Persons newly displaced per day from data, or None when residents leave by the model's rule."""
+        return self.scenario.observed_new
+
+    def day0_stock(self) -> np.ndarray | None:
+        """Persons already in each site on day 0, or None."""
+        return None
+
+    def effective_settings(self) -> dict:
+        """Settings that differ from the config (read from the data), for the run's metadata."""
+        return {}
+
+
+class CrisisflowRules(RuleSet):
     """Push/pull rules (random-utility choice; Klabunde and Willekens, Eur. J. Population 32, 2016).
 
     Leaving home: logit(p) = push - attachment[type] - aid, with push from hazard,
@@ -74,9 +107,10 @@ class CrisisflowRules:
     cost from log distance and crossing a border.
     """
 
-    def __init__(self, cfg, net: Network, paths: PathTable):
+    def __init__(self, cfg, scenario):
+        super().__init__(scenario, cfg.awareness_hops)
         self.cfg = cfg
-        self.net = net
+        net, paths = self.net, self.paths
         self.static = StaticTables(
             dist_power=per_type(cfg.distance_power),
             border_penalty=per_type(cfg.border_penalty),
@@ -106,7 +140,8 @@ class CrisisflowRules:
         # leaving a queue is giving up one's place: the kind of place (a transit point) does not speed it up
         for s in (Status.WAITING, Status.STRANDED):
             p[:, s] = sigmoid(getattr(c.move_settled, s.name.lower()) + base)[None, :]
-        return DailyTables(p_depart=p, pull=self._pull(st), border_allowed=self._borders(st))
+        return DailyTables(p_depart=p, p_continue=p[:, Status.SELF_SETTLED], pull=self._pull(st),
+                           border_allowed=self._borders(st))
 
     def _pull(self, st: LocationState) -> np.ndarray:
         c = self.cfg
@@ -137,11 +172,12 @@ def _crowding(in_site: np.ndarray, capacity: np.ndarray) -> np.ndarray:
     return np.clip(occ - 0.9, 0.0, None) * 10.0
 
 
-def build_rules(cfg, net: Network, paths: PathTable, scenario=None):
+def build_rules(cfg, scenario) -> RuleSet:
     """The rule set named by `rules.name`."""
     if cfg.name == "crisisflow":
-        return CrisisflowRules(cfg, net, paths)
-    raise ValueError(f"unknown rule set '{cfg.name}'; expected 'crisisflow'")
+        return CrisisflowRules(cfg, scenario)
+    if cfg.name == "flee":
+        from .rules_flee import FleeRules
 
-
-__all__ = ["CrisisflowRules", "DailyTables", "LocationState", "StaticTables", "build_rules", "RouteMode"]
+        return FleeRules(cfg, scenario)
+    raise ValueError(f"unknown rule set '{cfg.name}'; expected 'crisisflow' or 'flee'")

@@ -1,0 +1,283 @@
+"""Plain NumPy twins of the Numba kernels in `model.kernels`, written independently, stage by stage.
+
+They exist to check the Numba core: an agent loop and a whole-array program that
+draw the same counter-based random numbers (`rng.uniform_array` with the same
+seed, agent row, day and purpose) must leave every array identical. The twins
+take the same arguments and mutate the same arrays; per-block outputs are all
+counted into block row 0, so only their sums over blocks compare with the kernels.
+
+Each day of `move_agents` runs as four vectorised stages over the rows that
+take part: depart (stay or leave), choose (multinomial logit over candidate
+paths), travel (one pass per edge, at most MAX_HOPS passes) and arrive.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import rng
+from .codes import AgentType, LocationKind, Status
+from .kernels import MAX_LEGS
+
+_HOME_STATUSES = np.array([Status.AT_HOME, Status.RETURNED, Status.TRAPPED], dtype=np.int8)
+_RETURNABLE = np.array([Status.IN_SITE, Status.HOSTED, Status.SELF_SETTLED, Status.STRANDED, Status.WAITING],
+                       dtype=np.int8)
+
+
+def move_agents(seed: int, day: int,
+                active: np.ndarray, agent_type: np.ndarray, size: np.ndarray, status: np.ndarray,
+                location: np.ndarray, origin: np.ndarray, days_displaced: np.ndarray, wait_days: np.ndarray,
+                path: np.ndarray, path_pos: np.ndarray, link_km_left: np.ndarray, cleared: np.ndarray,
+                has_documents: np.ndarray,
+                p_depart: np.ndarray, p_continue: np.ndarray, pull: np.ndarray, dist_power: np.ndarray,
+                border_penalty: np.ndarray, speed: np.ndarray,
+                path_start: np.ndarray, path_end: np.ndarray, path_nedges: np.ndarray, path_edges: np.ndarray,
+                path_cost: np.ndarray, path_crosses: np.ndarray,
+                edge_to: np.ndarray, edge_km: np.ndarray, edge_mode: np.ndarray, edge_border: np.ndarray,
+                edge_open: np.ndarray, border_allowed: np.ndarray,
+                loc_kind: np.ndarray, loc_throughput: np.ndarray, loc_country: np.ndarray,
+                flows_out: np.ndarray, crossings_out: np.ndarray, displaced_out: np.ndarray) -> None:
+    """Twin of `kernels.move_agents`: stay or leave, choose a path, travel within the day's budget, arrive,
+    and move on from towns reached with distance left (up to MAX_LEGS legs)."""
+    rows = np.nonzero(active & (status != Status.CROSSED_BORDER) & (status != Status.EVACUATED))[0]
+    displaced = ~np.isin(status[rows], _HOME_STATUSES)
+    days_displaced[rows[displaced]] += 1
+
+    leavers = _depart(seed, day, rows[status[rows] != Status.ON_THE_MOVE], agent_type, status, location, p_depart)
+    at_home = np.isin(status[leavers], _HOME_STATUSES)
+    docs = has_documents[leavers].astype(np.int64)
+    t_move = np.where(at_home & (agent_type[leavers] == AgentType.HOST_HOUSEHOLD), AgentType.IDP, agent_type[leavers])
+    draws = rng.uniform_array(seed, leavers, day, rng.CHOOSE)
+    choice = _choose(location[leavers], t_move, docs, draws, path_start, pull, path_end, path_nedges,
+                     path_edges, path_cost, path_crosses, dist_power, border_penalty, edge_open, edge_border,
+                     border_allowed)
+    status[leavers[(choice < 0) & at_home]] = Status.TRAPPED
+    _leave_home(leavers[(choice >= 0) & at_home], agent_type, size, location, origin, days_displaced, wait_days,
+                displaced_out[0])
+    _start(leavers[choice >= 0], choice[choice >= 0], status, path, path_pos, link_km_left, path_edges, edge_km)
+
+    movers = rows[status[rows] == Status.ON_THE_MOVE]
+    budget = np.ones(len(movers))
+    for leg in range(MAX_LEGS):
+        ended, left = _travel(movers, budget, agent_type, size, status, location, path, path_pos, link_km_left,
+                              cleared, has_documents, speed, path_nedges, path_edges, edge_to, edge_km, edge_mode,
+                              edge_border, edge_open, border_allowed, loc_kind, loc_throughput, loc_country,
+                              flows_out[0], crossings_out[0], active, wait_days)
+        if leg == MAX_LEGS - 1:
+            break
+        go_on = (status[ended] == Status.SELF_SETTLED) & (left > 0.0)
+        ended, left = ended[go_on], left[go_on]
+        pc = p_continue[agent_type[ended], location[ended]]
+        keep = (pc > 0.0) & (rng.uniform_array(seed, ended, day, rng.CONTINUE + leg) < pc)
+        ended, left = ended[keep], left[keep]
+        draws = rng.uniform_array(seed, ended, day, rng.CHOOSE_AGAIN + leg)
+        choice = _choose(location[ended], agent_type[ended], has_documents[ended].astype(np.int64), draws,
+                         path_start, pull, path_end, path_nedges, path_edges, path_cost, path_crosses, dist_power,
+                         border_penalty, edge_open, edge_border, border_allowed)
+        ok = choice >= 0
+        movers, budget = ended[ok], left[ok]
+        _start(movers, choice[ok], status, path, path_pos, link_km_left, path_edges, edge_km)
+
+
+def _depart(seed: int, day: int, deciders: np.ndarray, agent_type: np.ndarray, status: np.ndarray,
+            location: np.ndarray, p_depart: np.ndarray) -> np.ndarray:
+    """Rows that decide to leave today: one LEAVE draw each against p_depart[type, status, location]."""
+    p = p_depart[agent_type[deciders], status[deciders], location[deciders]]
+    u = rng.uniform_array(seed, deciders, day, rng.LEAVE)
+    return deciders[(p > 0.0) & (u < p)]  # NaN never leaves, as in the kernel
+
+
+def _path_utilities(cand: np.ndarray, t: np.ndarray, docs: np.ndarray, pull: np.ndarray, path_end: np.ndarray,
+                    path_nedges: np.ndarray, path_edges: np.ndarray, path_cost: np.ndarray,
+                    path_crosses: np.ndarray, dist_power: np.ndarray, border_penalty: np.ndarray,
+                    edge_open: np.ndarray, edge_border: np.ndarray, border_allowed: np.ndarray) -> np.ndarray:
+    """Utility of each candidate path for its agent; -inf where the destination or an edge is not permitted."""
+    base = pull[t, path_end[cand]]
+    blocked = base == -np.inf
+    for k in range(path_edges.shape[1]):
+        on = k < path_nedges[cand]
+        e = np.where(on, path_edges[cand, k], 0)
+        refused = ~edge_open[e] | (edge_border[e] & ~border_allowed[t, docs, e])
+        blocked |= on & refused
+    u = base - dist_power[t] * path_cost[cand]
+    u = np.where(path_crosses[cand], u - border_penalty[t], u)
+    return np.where(blocked, -np.inf, u)
+
+
+def _segment_reduce(ufunc: np.ufunc, values: np.ndarray, first: np.ndarray, counts: np.ndarray,
+                    empty: float) -> np.ndarray:
+    """ufunc over each agent's run of candidates (`first`, `counts`); `empty` for agents with none."""
+    out = np.full(len(counts), empty, dtype=np.result_type(values, empty))
+    has = counts > 0
+    if has.any():
+        out[has] = ufunc.reduceat(values, first[has])
+    return out
+
+
+def _choose(loc: np.ndarray, t: np.ndarray, docs: np.ndarray, draws: np.ndarray, path_start: np.ndarray,
+            pull: np.ndarray, path_end: np.ndarray, path_nedges: np.ndarray, path_edges: np.ndarray,
+            path_cost: np.ndarray, path_crosses: np.ndarray, dist_power: np.ndarray, border_penalty: np.ndarray,
+            edge_open: np.ndarray, edge_border: np.ndarray, border_allowed: np.ndarray) -> np.ndarray:
+    """Multinomial logit over each agent's candidate paths, sampled with its draw; -1 where none is permitted.
+
+    Picks, in path order, the first permitted path whose running sum of exp(u - max) exceeds draw * total,
+    else the last permitted path. Running sums are sequential per agent (a cumulative sum along the rows of a
+    padded matrix), so they round exactly like the kernel's loop; a flat reduction could sum pairwise.
+    """
+    m = len(loc)
+    lo = path_start[loc]
+    counts = path_start[loc + 1] - lo
+    owner = np.repeat(np.arange(m), counts)
+    first = np.cumsum(counts) - counts
+    k = np.arange(len(owner)) - first[owner]
+    cand = lo[owner] + k
+    u = _path_utilities(cand, t[owner], docs[owner], pull, path_end, path_nedges, path_edges, path_cost,
+                        path_crosses, dist_power, border_penalty, edge_open, edge_border, border_allowed)
+    ok = u > -np.inf
+    best = _segment_reduce(np.maximum, np.where(ok, u, -np.inf), first, counts, -np.inf)
+
+    weights = np.zeros((m, max(int(counts.max(initial=0)), 1)))
+    with np.errstate(invalid="ignore"):
+        weights[owner, k] = np.where(ok, np.exp(u - best[owner]), 0.0)
+    running = np.cumsum(weights, axis=1)
+    target = draws * running[:, -1]
+    hit = ok & (running[owner, k] > target[owner])
+
+    no_hit = np.iinfo(np.int64).max
+    first_hit = _segment_reduce(np.minimum, np.where(hit, k, no_hit), first, counts, no_hit)
+    last_ok = _segment_reduce(np.maximum, np.where(ok, k, -1), first, counts, -1)
+    pick = np.where(first_hit < no_hit, first_hit, last_ok)
+    return np.where(best > -np.inf, lo + pick, -1)
+
+
+def _leave_home(rows: np.ndarray, agent_type: np.ndarray, size: np.ndarray, location: np.ndarray,
+                origin: np.ndarray, days_displaced: np.ndarray, wait_days: np.ndarray, displaced: np.ndarray) -> None:
+    """Leavers from home are newly displaced (counted by type at home); host households become IDPs."""
+    np.add.at(displaced, agent_type[rows], size[rows])
+    origin[rows] = location[rows]
+    days_displaced[rows] = 0
+    wait_days[rows] = 0
+    agent_type[rows[agent_type[rows] == AgentType.HOST_HOUSEHOLD]] = AgentType.IDP
+
+
+def _start(rows: np.ndarray, choice: np.ndarray, status: np.ndarray, path: np.ndarray, path_pos: np.ndarray,
+           link_km_left: np.ndarray, path_edges: np.ndarray, edge_km: np.ndarray) -> None:
+    path[rows] = choice
+    path_pos[rows] = 0
+    link_km_left[rows] = edge_km[path_edges[choice, 0]]
+    status[rows] = Status.ON_THE_MOVE
+
+
+def _travel(rows: np.ndarray, budget: np.ndarray, agent_type: np.ndarray, size: np.ndarray, status: np.ndarray,
+            location: np.ndarray, path: np.ndarray, path_pos: np.ndarray, link_km_left: np.ndarray,
+            cleared: np.ndarray, has_documents: np.ndarray, speed: np.ndarray, path_nedges: np.ndarray,
+            path_edges: np.ndarray, edge_to: np.ndarray, edge_km: np.ndarray, edge_mode: np.ndarray,
+            edge_border: np.ndarray, edge_open: np.ndarray, border_allowed: np.ndarray, loc_kind: np.ndarray,
+            loc_throughput: np.ndarray, loc_country: np.ndarray, flows: np.ndarray, crossings: np.ndarray,
+            active: np.ndarray, wait_days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Advance the movers along their paths on their budgets; return the rows whose journey ended with budget
+    left (arrived, or stopped by a shut way ahead) and those budgets.
+
+    Each pass takes every remaining mover over (or onto) its current edge; a mover leaves the pass when the
+    way ahead is shut, it queues at a crossing point or its budget runs out. Paths have at most MAX_HOPS
+    edges, so there are at most MAX_HOPS passes.
+    """
+    ended, left = [rows[:0]], [budget[:0]]
+    while len(rows):
+        p = path[rows]
+        at_end = path_pos[rows] >= path_nedges[p]
+        arrived = rows[at_end]
+        _arrive(arrived, status, location, path, path_pos, link_km_left, cleared, active, wait_days, loc_kind,
+                loc_throughput)
+        ended.append(arrived)
+        left.append(budget[at_end])
+        rows, budget, p = rows[~at_end], budget[~at_end], p[~at_end]
+        t = agent_type[rows]
+        e = path_edges[p, path_pos[rows]]
+        border = edge_border[e]
+        at_node = link_km_left[rows] >= edge_km[e].astype(np.float32)
+        shut = ~edge_open[e] | (border & ~border_allowed[t, has_documents[rows].astype(np.int64), e])
+        stop = shut & at_node
+        _settle(rows[stop], status, path, path_pos, link_km_left)
+        ended.append(rows[stop])
+        left.append(budget[stop])
+        queue = (~shut & border & at_node & ~cleared[rows] & (loc_kind[location[rows]] == LocationKind.BORDER)
+                 & (loc_throughput[location[rows]] >= 0))
+        status[rows[queue]] = Status.WAITING
+        go = ~stop & ~queue
+        rows, budget, p, t, e, border = rows[go], budget[go], p[go], t[go], e[go], border[go]
+
+        v = speed[t, edge_mode[e]]
+        need = link_km_left[rows] / v
+        short = need > budget
+        link_km_left[rows[short]] -= (budget[short] * v[short]).astype(np.float32)
+        over = ~short
+        rows, budget, p, e, border = rows[over], budget[over] - need[over], p[over], e[over], border[over]
+
+        location[rows] = edge_to[e]
+        np.add.at(flows, e, size[rows])
+        crossed = rows[border]
+        cleared[crossed] = False
+        np.add.at(crossings, loc_country[location[crossed]], size[crossed])
+        path_pos[rows] += 1
+        more = path_pos[rows] < path_nedges[p]
+        link_km_left[rows[more]] = edge_km[path_edges[p[more], path_pos[rows[more]]]]
+    return np.concatenate(ended), np.concatenate(left)
+
+
+def _settle(rows: np.ndarray, status: np.ndarray, path: np.ndarray, path_pos: np.ndarray,
+            link_km_left: np.ndarray) -> None:
+    """Stop where they are, off any path."""
+    status[rows] = Status.SELF_SETTLED
+    path[rows] = -1
+    path_pos[rows] = 0
+    link_km_left[rows] = 0.0
+
+
+def _arrive(rows: np.ndarray, status: np.ndarray, location: np.ndarray, path: np.ndarray, path_pos: np.ndarray,
+            link_km_left: np.ndarray, cleared: np.ndarray, active: np.ndarray, wait_days: np.ndarray,
+            loc_kind: np.ndarray, loc_throughput: np.ndarray) -> None:
+    """At a path's end: leave the network abroad, queue at a site, hub or gated border, or settle in a town."""
+    _settle(rows, status, path, path_pos, link_km_left)
+    loc = location[rows]
+    kind = loc_kind[loc]
+    abroad = rows[kind == LocationKind.ABROAD]
+    status[abroad] = Status.CROSSED_BORDER
+    active[abroad] = False
+    gated = (kind == LocationKind.BORDER) & (loc_throughput[loc] >= 0) & ~cleared[rows]
+    queue = rows[(kind == LocationKind.SITE) | (kind == LocationKind.HUB) | gated]
+    status[queue] = Status.WAITING
+
+
+def tally(active: np.ndarray, agent_type: np.ndarray, status: np.ndarray, location: np.ndarray,
+          origin: np.ndarray, size: np.ndarray, by_loc_status: np.ndarray, by_type_status: np.ndarray,
+          host_home: np.ndarray, displaced_by_origin: np.ndarray, rows_alive: np.ndarray) -> None:
+    """Twin of `kernels.tally`: the day's counts, all in block row 0.
+
+    Active rows count by (location, status); rows that left the network count only by (type, status) and
+    by origin, so those counts are cumulative exits; other inactive rows do not count.
+    """
+    exited = ~active & ((status == Status.CROSSED_BORDER) | (status == Status.EVACUATED))
+    a = active
+    np.add.at(by_loc_status[0], (location[a], status[a]), size[a])
+    rows_alive[0] += np.count_nonzero(a)
+    home_host = a & (status == Status.AT_HOME) & (agent_type == AgentType.HOST_HOUSEHOLD)
+    np.add.at(host_home[0], location[home_host], size[home_host])
+    gone = ((a & ~np.isin(status, _HOME_STATUSES)) | exited) & (origin >= 0)
+    np.add.at(displaced_by_origin[0], origin[gone], size[gone])
+    counted = a | exited
+    np.add.at(by_type_status[0], (agent_type[counted], status[counted]), size[counted])
+
+
+def return_home(seed: int, day: int, active: np.ndarray, status: np.ndarray, location: np.ndarray,
+                origin: np.ndarray, days_displaced: np.ndarray, size: np.ndarray, return_logit: np.ndarray,
+                time_weight: float, returned_out: np.ndarray) -> None:
+    """Twin of `kernels.return_home`: settled or queued displaced agents go home with a daily logit probability."""
+    rows = np.nonzero(active & np.isin(status, _RETURNABLE) & (origin >= 0))[0]
+    o = origin[rows]
+    x = return_logit[o] - time_weight * np.log1p(days_displaced[rows] / 30.0)
+    with np.errstate(over="ignore"):
+        p = 1.0 / (1.0 + np.exp(-x))
+    back = rows[rng.uniform_array(seed, rows, day, rng.RETURN) < p]
+    status[back] = Status.RETURNED
+    location[back] = origin[back]
+    returned_out[0] += size[back].sum(dtype=np.int64)

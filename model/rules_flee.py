@@ -1,0 +1,152 @@
+"""Flee's rules on crisisflow's movement core (`rules=flee`): the baseline for validation and for speed.
+
+Read from Flee's source (shared/reference/flee_rules.md: moving.calculateMoveChance,
+scoring.updateLocationScore, moving.calculateLinkWeight, moving.getCapMultiplier,
+spawning.refresh_spawn_weights). In kernel terms, Flee's link weight
+
+    w = [(weight_softening + score(end)) / (softening + km) ** distance_power * cap_multiplier(end)] ** weight_power
+
+is exp(pull[end] - dist_power * log(softening + km)) with
+pull = weight_power * log((weight_softening + score) * cap_multiplier) and
+dist_power = weight_power * distance_power, so the same logit choice samples p proportional to w.
+
+Agents reaching a town with distance left choose again and move on (up to kernels.MAX_LEGS legs a day), as
+Flee's agents do; with `avoid_short_stints` they always pass through towns (Flee forces this only after
+short recent stints). `start_on_foot` and `max_walk_speed` are not modelled (reported in the run's metadata
+when a simsetting.yml sets them).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .codes import N_STATUS, N_TYPE, LocationKind, Status
+from .rules import DailyTables, LocationState, RuleSet, StaticTables, path_crosses_border
+from .scenario import daily_increase
+
+#: simsetting.yml keys this rule set reads, by section
+_MOVE_KEYS = ("avoid_short_stints", "awareness_level", "max_move_speed", "conflict_movechance", "default_movechance", "camp_movechance",
+              "idpcamp_movechance", "camp_weight", "foreign_weight", "conflict_weight", "softening",
+              "weight_softening", "distance_power", "weight_power", "capacity_scaling", "capacity_buffer")
+_SPAWN_KEYS = ("conflict_spawn_decay", "conflict_spawn_decay_interval", "sum_from_camps", "insert_day0")
+_UNSUPPORTED = ("start_on_foot", "max_walk_speed")
+_CAMP_TYPES = ("camp", "idpcamp")
+_TRANSIT_TYPES = ("forwarding_hub", "forward", "marker")
+
+
+class FleeRules(RuleSet):
+    hard_site_capacity = False  # Flee's camps are soft: crowding lowers their weight, nobody is turned away
+
+    def __init__(self, cfg, scenario):
+        self.settings, self.ignored = _settings(cfg, scenario)
+        s = self.settings
+        super().__init__(scenario, int(s["awareness_level"]))
+        net = self.net
+        self.flee_type = _flee_types(scenario)
+        self.is_camp = np.isin(self.flee_type, _CAMP_TYPES)
+        self.is_idpcamp = np.asarray(self.flee_type) == "idpcamp"
+        self.is_transit = np.isin(self.flee_type, _TRANSIT_TYPES) | np.isin(net.kind, [LocationKind.BORDER, LocationKind.HUB])
+        foreign = net.country != net.home_country
+        self.base_score = np.where(foreign, s["foreign_weight"], 1.0) * np.where(self.is_camp, s["camp_weight"], 1.0)
+        self.capacity = np.where(net.capacity > 0, net.capacity * s["capacity_scaling"], -1.0)
+        wp = float(s["weight_power"])
+        self.static = StaticTables(
+            dist_power=np.full(N_TYPE, wp * float(s["distance_power"])),
+            border_penalty=np.zeros(N_TYPE),
+            speed=np.full((N_TYPE, 3), float(s["max_move_speed"])),
+            path_cost=np.log(float(s["softening"]) + self.paths.km),
+            path_crosses=path_crosses_border(net, self.paths),
+        )
+        self._onset = _onset_days(scenario.timeline.hazard)
+
+    def daily(self, st: LocationState) -> DailyTables:
+        s = self.settings
+        conflict = st.hazard > 0
+        chance = np.full(self.net.n_locations, float(s["default_movechance"]))
+        chance[self.is_transit] = s["forward_movechance"] if "forward_movechance" in s else 1.0
+        chance[self.is_camp] = s["camp_movechance"]
+        chance[self.is_idpcamp] = s["idpcamp_movechance"]
+        chance[conflict] = s["conflict_movechance"]
+        p = np.zeros((N_TYPE, N_STATUS, self.net.n_locations))
+        p[:, :, :] = chance[None, None, :]
+        p[:, Status.ON_THE_MOVE] = 0.0  # agents on a route keep moving (Flee: probability 1 to continue)
+        score = self.base_score * np.where(conflict, np.power(float(s["conflict_weight"]), st.hazard), 1.0)
+        with np.errstate(divide="ignore"):
+            pull = float(s["weight_power"]) * np.log((float(s["weight_softening"]) + score) * self._cap_multiplier(st))
+        border = np.ones((N_TYPE, 2, self.net.n_edges), dtype=np.bool_)
+        # avoid_short_stints: towns are passed through when the day's distance allows (Person.finish_travel)
+        onward = np.where(self.is_camp, chance, 1.0) if s["avoid_short_stints"] else chance
+        return DailyTables(p_depart=p, p_continue=np.repeat(onward[None, :], N_TYPE, axis=0),
+                           pull=np.repeat(pull[None, :], N_TYPE, axis=0), border_allowed=border)
+
+    def _cap_multiplier(self, st: LocationState) -> np.ndarray:
+        """1 below capacity_buffer x capacity, falling linearly to 0 at capacity (moving.getCapMultiplier)."""
+        cap = self.capacity
+        buffer = float(self.settings["capacity_buffer"])
+        occupancy = st.persons_at
+        limited = cap > 0
+        mult = np.ones_like(cap)
+        frac = np.where(limited, (cap - occupancy) / np.maximum(cap * (1.0 - buffer), 1e-9), 1.0)
+        mult[limited] = np.clip(frac[limited], 0.0, 1.0)
+        return mult
+
+    def spawn_weights(self, day: int) -> np.ndarray:
+        """Population x conflict intensity x decay by time since the conflict began there (spawning.py)."""
+        s = self.settings
+        decay = np.asarray(s["conflict_spawn_decay"], dtype=np.float64)
+        since = np.where(self._onset >= 0, day - self._onset, -1)
+        step = np.clip(since // max(int(s["conflict_spawn_decay_interval"]), 1), 0, len(decay) - 1)
+        factor = np.where(since >= 0, decay[step], 0.0)
+        return self.net.population * self.scenario.timeline.hazard[day] * factor
+
+    def observed_new(self) -> np.ndarray | None:
+        flee = self.scenario.flee
+        if flee is not None and self.settings["sum_from_camps"] and flee.camps:
+            days = self.scenario.timeline.days
+            return daily_increase(np.sum([series[:days] for series in flee.camps.values()], axis=0))
+        return self.scenario.observed_new
+
+    def day0_stock(self) -> np.ndarray | None:
+        flee = self.scenario.flee
+        if flee is None or not self.settings["insert_day0"]:
+            return None
+        stock = np.zeros(self.net.n_locations, dtype=np.int64)
+        index = self.net.index()
+        for camp, series in flee.camps.items():
+            stock[index[camp]] = int(series[0])
+        return stock
+
+    def effective_settings(self) -> dict:
+        out = {k: self.settings[k] for k in (*_MOVE_KEYS, *_SPAWN_KEYS)}
+        if self.ignored:
+            out["not_modelled"] = self.ignored
+        return out
+
+
+def _settings(cfg, scenario) -> tuple[dict, dict]:
+    """Config values, overridden by the folder's simsetting.yml when `read_simsetting` (as Flee's runs do)."""
+    s = {k: cfg[k] for k in (*_MOVE_KEYS, *_SPAWN_KEYS, "forward_movechance")}
+    s["conflict_spawn_decay"] = list(cfg.conflict_spawn_decay)
+    ignored = {}
+    flee = scenario.flee
+    if cfg.read_simsetting and flee is not None and flee.settings:
+        move = flee.settings.get("move_rules") or {}
+        spawn = flee.settings.get("spawn_rules") or {}
+        s.update({k: move[k] for k in _MOVE_KEYS if k in move})
+        s.update({k: spawn[k] for k in _SPAWN_KEYS if k in spawn})
+        ignored = {k: move[k] for k in _UNSUPPORTED if k in move}
+    return s, ignored
+
+
+def _flee_types(scenario) -> list[str]:
+    """Flee location types: from the Flee folder, or derived from crisisflow's kinds."""
+    if scenario.flee is not None:
+        return list(scenario.flee.flee_type)
+    kinds = {LocationKind.SITE: "camp", LocationKind.BORDER: "forwarding_hub", LocationKind.HUB: "forwarding_hub"}
+    return [kinds.get(LocationKind(k), "town") for k in scenario.network.kind]
+
+
+def _onset_days(hazard: np.ndarray) -> np.ndarray:
+    """First day with hazard at each location, -1 where there is none."""
+    any_hazard = hazard > 0
+    first = any_hazard.argmax(axis=0)
+    return np.where(any_hazard.any(axis=0), first, -1)

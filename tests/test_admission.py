@@ -1,0 +1,237 @@
+"""model/admission.py: ranked_fit by hand, queue_slots per kind of place, and admit() at sites, borders and hubs."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crisisflow.model.admission import admit, queue_slots, ranked_fit
+from crisisflow.model.codes import LocationKind as K
+from crisisflow.model.codes import Status
+from crisisflow.model.network import LocationTable, RouteTable, build_network
+from crisisflow.model.population import Population
+
+T, S, B, H, Y = range(5)  # town, site (capacity 5), border (throughput 2), hub (throughput 1), abroad
+
+
+def tiny_net(site_capacity=5, border_throughput=2, hub_throughput=1):
+    locs = LocationTable(
+        source="locs.csv", names=["Town", "Site", "Border", "Hub", "Abroad"],
+        kinds=[K.TOWN, K.SITE, K.BORDER, K.HUB, K.ABROAD], countries=["X", "X", "X", "X", "Y"],
+        lat=[0.0] * 5, lon=[0.0] * 5, population=[1000, 0, 0, 0, 0],
+        capacity=[-1, site_capacity, -1, -1, -1], throughput=[-1, -1, border_throughput, hub_throughput, -1],
+        rows=[2, 3, 4, 5, 6],
+    )
+    routes = RouteTable(
+        source="routes.csv", a=["Town", "Town", "Border", "Town", "Hub"], b=["Site", "Border", "Abroad", "Hub", "Abroad"],
+        distance=[10.0, 20.0, 5.0, 30.0, 900.0], mode=[0, 0, 0, 0, 2], crosses_border=[None] * 5, rows=[2, 3, 4, 5, 6],
+    )
+    return build_network(locs, routes)
+
+
+def slots_for(net, in_site=None):
+    in_site = np.zeros(net.n_locations, dtype=np.int64) if in_site is None else np.asarray(in_site, dtype=np.int64)
+    return queue_slots(net, in_site, net.capacity, net.throughput)
+
+
+# ---------------------------------------------------------------- ranked_fit
+
+
+def test_ranked_fit_hand_example():
+    # place 0, 5 slots: the priority row (1 person) first, then by key: row 1 (2 persons, key .1), row 0 (3, key .5)
+    #   cumulative 1, 3, 6 -> rows 2 and 1 fit, row 0 does not
+    # place 1, 4 slots: row 3 (4 persons, key .2) fits exactly; row 4 (1 person, key .3) would make 5
+    rows = np.arange(5)
+    places = np.array([0, 0, 0, 1, 1])
+    sizes = np.array([3, 2, 1, 4, 1])
+    priority = np.array([False, False, True, False, False])
+    key = np.array([0.5, 0.1, 0.9, 0.2, 0.3])
+    slots = np.array([5, 4])
+    assert ranked_fit(rows, places, sizes, priority, key, slots).tolist() == [False, True, True, True, False]
+
+
+def test_ranked_fit_stops_at_first_group_that_does_not_fit():
+    # a big group that does not fit blocks the smaller ones behind it (cumulative persons, not a knapsack)
+    rows = np.arange(3)
+    ok = ranked_fit(rows, np.zeros(3, int), np.array([1, 5, 1]), np.zeros(3, bool), np.array([.1, .2, .3]), np.array([3]))
+    assert ok.tolist() == [True, False, False]
+
+
+def test_ranked_fit_zero_slots_admits_nobody():
+    ok = ranked_fit(np.arange(2), np.array([1, 1]), np.array([1, 1]), np.zeros(2, bool), np.array([.3, .4]), np.array([9, 0]))
+    assert ok.tolist() == [False, False]
+
+
+def test_ranked_fit_places_in_any_order():
+    places = np.array([1, 0, 1, 0])
+    ok = ranked_fit(np.arange(4), places, np.array([1, 1, 1, 1]), np.zeros(4, bool), np.array([.9, .8, .1, .2]),
+                    np.array([1, 1]))
+    # place 0: rows 1 (.8) and 3 (.2) -> row 3; place 1: rows 0 (.9) and 2 (.1) -> row 2
+    assert ok.tolist() == [False, False, True, True]
+
+
+def test_ranked_fit_empty_queue():
+    assert ranked_fit(np.zeros(0, int), np.zeros(0, int), np.zeros(0, int), np.zeros(0, bool), np.zeros(0), np.array([3])).shape == (0,)
+
+
+# ---------------------------------------------------------------- queue_slots
+
+
+def test_queue_slots_site_is_capacity_minus_occupants():
+    net = tiny_net(site_capacity=5)
+    assert slots_for(net, [0, 2, 0, 0, 0])[S] == 3
+
+
+def test_queue_slots_site_never_negative():
+    net = tiny_net(site_capacity=5)
+    assert slots_for(net, [0, 7, 0, 0, 0])[S] == 0
+
+
+def test_queue_slots_unlimited_site():
+    net = tiny_net(site_capacity=-1)
+    assert slots_for(net, [0, 10**6, 0, 0, 0])[S] >= 10**15
+
+
+def test_queue_slots_borders_and_hubs_are_throughput():
+    net = tiny_net(border_throughput=2, hub_throughput=7)
+    s = slots_for(net, [0, 4, 0, 0, 0])
+    assert s[B] == 2 and s[H] == 7
+
+
+def test_queue_slots_unlimited_throughput_and_towns():
+    net = tiny_net(border_throughput=-1, hub_throughput=0)
+    s = slots_for(net)
+    assert s[B] >= 10**15 and s[H] == 0 and s[T] >= 10**15
+
+
+def test_queue_slots_use_the_given_capacity_not_the_networks():
+    net = tiny_net(site_capacity=5, border_throughput=2)
+    s = queue_slots(net, np.zeros(5, np.int64), np.array([-1, 9, -1, -1, -1]), np.array([-1, -1, 4, 6, -1]))
+    assert (s[S], s[B], s[H]) == (9, 4, 6)
+
+
+# ---------------------------------------------------------------- admit
+
+
+def queue(pop, n, location, **fields):
+    return pop.add(n, status=Status.WAITING, location=location, **fields)
+
+
+def test_site_admission_sets_in_site_and_respects_capacity():
+    net = tiny_net(site_capacity=5)
+    for seed in range(5):
+        pop = Population()
+        rows = queue(pop, 3, S, size=2)
+        res = admit(pop, net, slots_for(net, [0, 2, 0, 0, 0]), seed=seed, day=0, stranded_after=10)
+        # 3 free places, groups of 2: exactly one group gets in
+        assert (pop.status[rows] == Status.IN_SITE).sum() == 1
+        assert (pop.status[rows] == Status.WAITING).sum() == 2
+        assert res.admitted_persons.tolist() == [0, 2, 0, 0, 0]
+        assert 2 + pop.persons(pop.status == Status.IN_SITE) <= 5
+        assert len(res.evacuated_rows) == 0
+
+
+def test_site_admission_fills_to_capacity_with_single_persons():
+    net = tiny_net(site_capacity=5)
+    pop = Population()
+    rows = queue(pop, 6, S)
+    res = admit(pop, net, slots_for(net, [0, 2, 0, 0, 0]), seed=1, day=3, stranded_after=10)
+    assert (pop.status[rows] == Status.IN_SITE).sum() == 3
+    assert res.admitted_persons[S] == 3
+
+
+def test_full_site_admits_nobody():
+    net = tiny_net(site_capacity=5)
+    pop = Population()
+    rows = queue(pop, 2, S)
+    admit(pop, net, slots_for(net, [0, 5, 0, 0, 0]), seed=0, day=0, stranded_after=10)
+    assert (pop.status[rows] == Status.WAITING).all()
+    assert pop.wait_days[rows].tolist() == [1, 1]
+
+
+def test_border_admission_clears_and_moves_on_when_a_path_remains():
+    net = tiny_net(border_throughput=2)
+    pop = Population()
+    with_path = queue(pop, 1, B, path=4)
+    without = queue(pop, 1, B, path=-1)
+    admit(pop, net, slots_for(net), seed=0, day=0, stranded_after=10)
+    assert pop.cleared[with_path[0]] and pop.cleared[without[0]]
+    assert pop.status[with_path[0]] == Status.ON_THE_MOVE
+    assert pop.status[without[0]] == Status.SELF_SETTLED
+    assert pop.active[with_path[0]] and pop.active[without[0]]
+
+
+def test_border_throughput_limits_clearance():
+    net = tiny_net(border_throughput=2)
+    pop = Population()
+    rows = queue(pop, 3, B, path=1)
+    admit(pop, net, slots_for(net), seed=2, day=0, stranded_after=10)
+    assert pop.cleared[rows].sum() == 2
+    waiting = rows[pop.status[rows] == Status.WAITING]
+    assert len(waiting) == 1 and not pop.cleared[waiting[0]] and pop.wait_days[waiting[0]] == 1
+
+
+def test_hub_admission_evacuates():
+    net = tiny_net(hub_throughput=1)
+    pop = Population()
+    row = queue(pop, 1, H, size=1)[0]
+    res = admit(pop, net, slots_for(net), seed=0, day=0, stranded_after=10)
+    assert pop.status[row] == Status.EVACUATED
+    assert not pop.active[row]
+    assert res.evacuated_rows.tolist() == [row]
+    assert res.admitted_persons[H] == 1
+
+
+@pytest.mark.parametrize("flag", ["unaccompanied_child", "trafficking_victim"])
+def test_vulnerable_admitted_first(flag):
+    net = tiny_net(hub_throughput=1)
+    for seed in range(10):  # whatever the random keys
+        pop = Population()
+        others = queue(pop, 3, H)
+        vulnerable = queue(pop, 1, H, **{flag: True})[0]
+        res = admit(pop, net, slots_for(net), seed=seed, day=seed, stranded_after=10)
+        assert res.evacuated_rows.tolist() == [vulnerable], seed
+        assert (pop.status[others] == Status.WAITING).all()
+
+
+def test_waiting_days_increase_then_stranded_at_threshold():
+    net = tiny_net(hub_throughput=0)
+    pop = Population()
+    row = queue(pop, 1, H)[0]
+    seen = []
+    for day in range(4):
+        admit(pop, net, slots_for(net), seed=0, day=day, stranded_after=3)
+        seen.append((int(pop.wait_days[row]), int(pop.status[row])))
+    assert seen == [(1, Status.WAITING), (2, Status.WAITING), (3, Status.STRANDED), (4, Status.STRANDED)]
+
+
+def test_stranded_agents_are_still_admitted_and_wait_resets():
+    net = tiny_net(site_capacity=5)
+    pop = Population()
+    row = pop.add(1, status=Status.STRANDED, location=S, wait_days=20)[0]
+    admit(pop, net, slots_for(net), seed=0, day=0, stranded_after=14)
+    assert pop.status[row] == Status.IN_SITE
+    assert pop.wait_days[row] == 0
+
+
+def test_only_active_queued_agents_take_part():
+    net = tiny_net(site_capacity=1)
+    pop = Population()
+    moving = pop.add(1, status=Status.ON_THE_MOVE, location=S)[0]
+    gone = queue(pop, 1, S)[0]
+    pop.active[gone] = False
+    waiting = queue(pop, 1, S)[0]
+    res = admit(pop, net, slots_for(net), seed=0, day=0, stranded_after=10)
+    assert pop.status[moving] == Status.ON_THE_MOVE and pop.wait_days[moving] == 0
+    assert pop.status[gone] == Status.WAITING and pop.wait_days[gone] == 0
+    assert pop.status[waiting] == Status.IN_SITE  # the one slot was not taken by the inactive row
+    assert res.admitted_persons[S] == 1
+
+
+def test_admission_is_reproducible_for_the_same_seed_and_day():
+    net = tiny_net(site_capacity=10)
+    first, second = Population(), Population()
+    for pop in (first, second):
+        queue(pop, 20, S)
+        admit(pop, net, slots_for(net), seed=5, day=2, stranded_after=10)
+    assert np.array_equal(first.status, second.status)
+    assert (first.status == Status.IN_SITE).sum() == 10

@@ -1,0 +1,345 @@
+"""The Numba kernels against their NumPy twins, and hand-worked checks of choice and travel.
+
+Agreement is exact: the twins draw the same counter-based random numbers, so after
+several days on a random network every agent array must be identical, bit for bit.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+import pytest
+
+from crisisflow.model import kernels, kernels_numpy
+from crisisflow.model.codes import N_STATUS, N_TYPE, AgentType, LocationKind, RouteMode, Status
+from crisisflow.model.network import LocationTable, Network, PathTable, RouteTable, build_network, enumerate_paths
+from crisisflow.model.population import SCHEMA
+from crisisflow.model.rules import path_crosses_border
+
+IMPLS = {"numba": kernels, "numpy": kernels_numpy}
+STATE = ("active", "agent_type", "size", "status", "location", "origin", "days_displaced", "wait_days", "path",
+         "path_pos", "link_km_left", "cleared", "has_documents")
+SEED = 20240611
+
+
+@dataclass
+class World:
+    net: Network
+    paths: PathTable
+    path_cost: np.ndarray
+    path_crosses: np.ndarray
+
+
+def make_world(locs: LocationTable, routes: RouteTable, hops: int) -> World:
+    net = build_network(locs, routes)
+    paths = enumerate_paths(net, hops)
+    return World(net, paths, np.log(10.0 + paths.km), path_crosses_border(net, paths))
+
+
+def table(names, kinds, countries, throughput=None) -> LocationTable:
+    n = len(names)
+    return LocationTable(source="test", names=list(names), kinds=[int(k) for k in kinds], countries=list(countries),
+                         lat=[0.0] * n, lon=[0.0] * n, population=[1000] * n, capacity=[-1] * n,
+                         throughput=list(throughput) if throughput is not None else [-1] * n, rows=list(range(n)))
+
+
+def random_world(rs: np.random.Generator, hops: int) -> World:
+    """A connected home country of towns, sites, gated borders and a hub, with destinations abroad."""
+    n_home = int(rs.integers(16, 24))
+    kinds = [LocationKind.TOWN] * n_home
+    for i, k in zip(rs.choice(np.arange(1, n_home), 6, replace=False),
+                    [LocationKind.SITE, LocationKind.SITE, LocationKind.BORDER, LocationKind.BORDER,
+                     LocationKind.BORDER, LocationKind.HUB]):
+        kinds[i] = k
+    borders = [i for i, k in enumerate(kinds) if k == LocationKind.BORDER]
+    hub = kinds.index(LocationKind.HUB)
+    throughput = [int(rs.integers(0, 40)) if k in (LocationKind.BORDER, LocationKind.HUB) else -1 for k in kinds]
+    throughput[borders[0]] = -1  # an ungated crossing point
+    throughput[borders[1]] = 0  # a gate processing nobody: still a gate
+    throughput[int(rs.integers(1, n_home))] = 25  # a gate on a town, should one lie before a border edge
+    kinds += [LocationKind.ABROAD] * 3
+    countries = ["Norland"] * n_home + ["Southland", "Southland", "Eastland"]
+    throughput += [-1, -1, -1]
+    names = [f"L{i}" for i in range(len(kinds))]
+
+    pairs: dict[tuple[int, int], tuple[int, bool | None]] = {}
+    for i in range(1, n_home):  # a spanning tree keeps every location reachable
+        pairs[(int(rs.integers(0, i)), i)] = (RouteMode.ROAD, None)
+    for _ in range(n_home // 2):
+        a, b = sorted(rs.choice(n_home, 2, replace=False).tolist())
+        pairs.setdefault((a, b), (int(rs.choice([RouteMode.ROAD, RouteMode.ROAD, RouteMode.SEA])), None))
+    pairs[(borders[0], n_home)] = (RouteMode.ROAD, None)
+    pairs[(borders[1], n_home + 1)] = (RouteMode.ROAD, None)
+    pairs[(borders[2], n_home + 2)] = (RouteMode.ROAD, None)
+    pairs[(hub, n_home + 2)] = (RouteMode.AIR, None)
+    pairs[(hub, n_home + 1)] = (RouteMode.SEA, None)
+    pairs[(borders[1], borders[2])] = (RouteMode.ROAD, True)  # a crossing declared in the routes file
+    routes = RouteTable(source="test")
+    for row, ((a, b), (mode, crosses)) in enumerate(pairs.items()):
+        routes.a.append(names[a]); routes.b.append(names[b])
+        routes.distance.append(float(rs.uniform(20.0, 300.0)))
+        routes.mode.append(int(mode)); routes.crosses_border.append(crosses); routes.rows.append(row)
+    return make_world(table(names, kinds, countries, throughput), routes, hops)
+
+
+def random_population(rs: np.random.Generator, world: World, n: int) -> dict[str, np.ndarray]:
+    """Agents of every type in every status, some already part-way along a valid path."""
+    net, paths = world.net, world.paths
+    home = np.nonzero(net.kind != LocationKind.ABROAD)[0]
+    st = {name: np.full(n, fill, dtype=dtype) for name, (dtype, fill) in SCHEMA.items()}
+    st["active"][:] = True
+    st["agent_type"][:] = rs.integers(0, N_TYPE, n)
+    st["size"][:] = rs.integers(1, 9, n)
+    st["status"][:] = rs.integers(0, N_STATUS, n)
+    st["location"][:] = rs.choice(home, n)
+    st["origin"][:] = np.where(rs.random(n) < 0.2, -1, rs.choice(home, n))
+    st["days_displaced"][:] = rs.integers(0, 200, n)
+    st["wait_days"][:] = rs.integers(0, 10, n)
+    st["cleared"][:] = rs.random(n) < 0.3
+    st["has_documents"][:] = rs.random(n) < 0.7
+    exited = (st["status"] == Status.CROSSED_BORDER) | (st["status"] == Status.EVACUATED)
+    st["active"][exited | (rs.random(n) < 0.02)] = False
+
+    queued = (st["status"] == Status.WAITING) | (st["status"] == Status.STRANDED)
+    on_path = (st["status"] == Status.ON_THE_MOVE) | (queued & (rs.random(n) < 0.5))
+    rows = np.nonzero(on_path)[0]
+    p = rs.integers(0, len(paths.end), len(rows))
+    pos = (rs.random(len(rows)) * paths.n_edges[p]).astype(np.int8)
+    e = paths.edges[p, pos]
+    fraction = np.where(rs.random(len(rows)) < 0.3, 1.0, rs.uniform(0.05, 1.0, len(rows)))
+    st["path"][rows] = p
+    st["path_pos"][rows] = pos
+    st["location"][rows] = net.edge_from[e]
+    st["link_km_left"][rows] = (net.edge_km[e] * fraction).astype(np.float32)
+    return st
+
+
+def random_tables(rs: np.random.Generator, world: World) -> dict[str, np.ndarray]:
+    """One day's rule tables, with closed links, refused border edges, never-pulling places and zero departures."""
+    L, E = world.net.n_locations, world.net.n_edges
+    p = rs.uniform(0.0, 0.6, (N_TYPE, N_STATUS, L))
+    p[rs.random(p.shape) < 0.3] = 0.0
+    p[rs.random(p.shape) < 0.1] = 1.0
+    pull = rs.normal(0.0, 1.0, (N_TYPE, L))
+    pull[rs.random(pull.shape) < 0.15] = -np.inf
+    p_continue = rs.uniform(0.0, 1.0, (N_TYPE, L))
+    p_continue[rs.random(p_continue.shape) < 0.3] = 0.0
+    return dict(p_depart=p, p_continue=p_continue, pull=pull, dist_power=rs.uniform(0.2, 1.5, N_TYPE),
+                border_penalty=rs.uniform(0.0, 2.0, N_TYPE),
+                speed=np.column_stack([rs.uniform(40, 200, N_TYPE), rs.uniform(60, 300, N_TYPE),
+                                       rs.uniform(300, 1500, N_TYPE)]),
+                edge_open=_cut_off(rs, world, rs.random(E) > 0.1), border_allowed=rs.random((N_TYPE, 2, E)) > 0.25)
+
+
+def _cut_off(rs: np.random.Generator, world: World, edge_open: np.ndarray) -> np.ndarray:
+    """Close every route out of a third of the locations, so that some leavers are trapped."""
+    for loc in rs.choice(world.net.n_locations, world.net.n_locations // 3, replace=False):
+        edge_open[world.net.indptr[loc]:world.net.indptr[loc + 1]] = False
+    return edge_open
+
+
+def move(impl, world: World, st: dict, tb: dict, seed: int, day: int) -> dict[str, np.ndarray]:
+    """One day of moves; returns the per-block outputs."""
+    net, paths = world.net, world.paths
+    out = dict(flows=np.zeros((kernels.N_CHUNKS, net.n_edges), dtype=np.int64),
+               crossings=np.zeros((kernels.N_CHUNKS, len(net.countries)), dtype=np.int64),
+               displaced=np.zeros((kernels.N_CHUNKS, N_TYPE), dtype=np.int64))
+    impl.move_agents(seed, day, *(st[k] for k in STATE),
+                     tb["p_depart"], tb["p_continue"], tb["pull"], tb["dist_power"], tb["border_penalty"], tb["speed"],
+                     paths.start_indptr, paths.end, paths.n_edges, paths.edges, world.path_cost, world.path_crosses,
+                     net.edge_to, net.edge_km, net.edge_mode, net.edge_border, tb["edge_open"], tb["border_allowed"],
+                     net.kind, net.throughput, net.country, out["flows"], out["crossings"], out["displaced"])
+    return out
+
+
+def count(impl, world: World, st: dict) -> dict[str, np.ndarray]:
+    L = world.net.n_locations
+    out = dict(by_loc=np.zeros((kernels.N_CHUNKS, L, N_STATUS), dtype=np.int64),
+               by_type=np.zeros((kernels.N_CHUNKS, N_TYPE, N_STATUS), dtype=np.int64),
+               host_home=np.zeros((kernels.N_CHUNKS, L), dtype=np.int64),
+               by_origin=np.zeros((kernels.N_CHUNKS, L), dtype=np.int64),
+               alive=np.zeros(kernels.N_CHUNKS, dtype=np.int64))
+    impl.tally(st["active"], st["agent_type"], st["status"], st["location"], st["origin"], st["size"],
+               out["by_loc"], out["by_type"], out["host_home"], out["by_origin"], out["alive"])
+    return out
+
+
+def go_home(impl, st: dict, logit: np.ndarray, seed: int, day: int) -> np.ndarray:
+    returned = np.zeros(kernels.N_CHUNKS, dtype=np.int64)
+    impl.return_home(seed, day, st["active"], st["status"], st["location"], st["origin"], st["days_displaced"],
+                     st["size"], logit, 0.7, returned)
+    return returned
+
+
+def copy(st: dict) -> dict:
+    return {k: v.copy() for k, v in st.items()}
+
+
+def assert_same_state(a: dict, b: dict, when: str) -> None:
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=f"{k} differs {when}")
+        assert a[k].dtype == b[k].dtype, f"{k} dtype changed {when}"
+
+
+def assert_same_sums(a: dict, b: dict, when: str) -> None:
+    for k in a:
+        np.testing.assert_array_equal(a[k].sum(axis=0), b[k].sum(axis=0), err_msg=f"{k} differs {when}")
+
+
+def release_queues(rs: np.random.Generator, states: list[dict]) -> None:
+    """Stand-in for admission, the same for every copy: clear some queued agents to move on along their path."""
+    st = states[0]
+    rows = np.nonzero(st["active"] & (st["status"] == Status.WAITING) & (st["path"] >= 0))[0]
+    rows = rows[rs.random(len(rows)) < 0.6]
+    for s in states:
+        s["cleared"][rows] = True
+        s["status"][rows] = Status.ON_THE_MOVE
+
+
+@pytest.mark.parametrize("hops", [2, 3])
+def test_numba_and_numpy_agree_over_days(hops: int) -> None:
+    rs = np.random.default_rng(hops)
+    world = random_world(rs, hops)
+    start = random_population(rs, world, 4000)
+    fast, twin = copy(start), copy(start)
+    totals = {"flows": 0, "crossings": 0, "displaced": 0, "returned": 0, "trapped": 0}
+    for day in range(6):
+        tb = random_tables(rs, world)
+        before = fast["status"].copy()
+        out_fast = move(kernels, world, fast, tb, SEED, day)
+        out_twin = move(kernels_numpy, world, twin, tb, SEED, day)
+        assert_same_state(fast, twin, f"after moves on day {day}")
+        assert_same_sums(out_fast, out_twin, f"in move outputs on day {day}")
+        for k in ("flows", "crossings", "displaced"):
+            totals[k] += int(out_fast[k].sum())
+        totals["trapped"] += int(np.sum((before != Status.TRAPPED) & (fast["status"] == Status.TRAPPED)))
+
+        release_queues(rs, [fast, twin])
+        logit = rs.normal(-1.0, 1.5, world.net.n_locations)
+        returned = go_home(kernels, fast, logit, SEED, day)
+        assert returned.sum() == go_home(kernels_numpy, twin, logit, SEED, day).sum()
+        totals["returned"] += int(returned.sum())
+        assert_same_state(fast, twin, f"after returns on day {day}")
+        assert_same_sums(count(kernels, world, fast), count(kernels_numpy, world, twin), f"in tallies on day {day}")
+
+    # the days exercised every branch, so agreement is not vacuous
+    assert all(v > 0 for v in totals.values()), totals
+    now = fast["status"]
+    assert np.any((start["agent_type"] == AgentType.HOST_HOUSEHOLD) & (fast["agent_type"] == AgentType.IDP))
+    assert np.any(start["active"] & (now == Status.CROSSED_BORDER) & ~fast["active"])
+    assert np.any((now == Status.WAITING) & (fast["path"] >= 0))  # queued mid-path at a crossing point
+    assert np.any((now == Status.ON_THE_MOVE) & (fast["link_km_left"] > 0))
+    assert np.any(start["days_displaced"] != fast["days_displaced"])
+
+
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs at least two Numba threads")
+def test_results_do_not_depend_on_thread_count() -> None:
+    rs = np.random.default_rng(7)
+    world = random_world(rs, 3)
+    start = random_population(rs, world, 5000)
+    tb = random_tables(rs, world)
+    logit = rs.normal(0.0, 1.0, world.net.n_locations)
+    runs = []
+    before = numba.get_num_threads()
+    try:
+        for threads in (1, 2):
+            numba.set_num_threads(threads)
+            st = copy(start)
+            outputs = move(kernels, world, st, tb, SEED, 3)
+            outputs["returned"] = go_home(kernels, st, logit, SEED, 3)
+            outputs.update(count(kernels, world, st))
+            runs.append((st, outputs))
+    finally:
+        numba.set_num_threads(before)
+    (st1, out1), (st2, out2) = runs
+    assert_same_state(st1, st2, "between 1 and 2 threads")
+    for k in out1:  # blocks are fixed, so even the per-block counts agree
+        np.testing.assert_array_equal(out1[k], out2[k], err_msg=k)
+
+
+def star_world() -> World:
+    """C in the middle, 100 km of road to each of A, B and D."""
+    locs = table(["C", "A", "B", "D"], [LocationKind.TOWN] * 4, ["N"] * 4)
+    routes = RouteTable(source="test", a=["C", "C", "C"], b=["A", "B", "D"], distance=[100.0] * 3,
+                        mode=[RouteMode.ROAD] * 3, crosses_border=[None] * 3, rows=[0, 1, 2])
+    return make_world(locs, routes, hops=1)
+
+
+def fixed_tables(world: World, pull: np.ndarray, speed: float) -> dict[str, np.ndarray]:
+    """Everyone at home leaves for sure; no distance or border cost; every link open and allowed."""
+    L, E = world.net.n_locations, world.net.n_edges
+    p = np.zeros((N_TYPE, N_STATUS, L))
+    p[:, Status.AT_HOME, :] = 1.0
+    return dict(p_depart=p, p_continue=np.zeros((N_TYPE, L)), pull=np.repeat(pull[None, :], N_TYPE, axis=0),
+                dist_power=np.zeros(N_TYPE),
+                border_penalty=np.zeros(N_TYPE), speed=np.full((N_TYPE, 3), speed),
+                edge_open=np.ones(E, dtype=np.bool_), border_allowed=np.ones((N_TYPE, 2, E), dtype=np.bool_))
+
+
+def at_home(n: int, loc: int) -> dict[str, np.ndarray]:
+    st = {name: np.full(n, fill, dtype=dtype) for name, (dtype, fill) in SCHEMA.items()}
+    st["active"][:] = True
+    st["location"][:] = loc
+    return st
+
+
+def test_choose_path_cumulative_walk_by_hand() -> None:
+    # utilities 0 and log 3 give weights 1 and 3 of 4: A takes draws below 1/4, B the rest; D is never permitted
+    world = star_world()
+    pull = np.array([0.0, 0.0, math.log(3.0), -np.inf])
+    tb = fixed_tables(world, pull, 1000.0)
+    paths = world.paths
+    to = {int(paths.end[p]): p for p in range(paths.start_indptr[0], paths.start_indptr[1])}
+
+    def choose(draw: float) -> int:
+        return kernels.choose_path(0, 1, 1, draw, paths.start_indptr, tb["pull"], paths.end, paths.n_edges,
+                                   paths.edges, world.path_cost, world.path_crosses, tb["dist_power"],
+                                   tb["border_penalty"], tb["edge_open"], world.net.edge_border, tb["border_allowed"])
+
+    assert [choose(d) for d in (0.0, 0.2499, 0.2501, 0.9999)] == [to[1], to[1], to[2], to[2]]
+
+
+@pytest.mark.parametrize("impl", IMPLS.values(), ids=IMPLS.keys())
+def test_choice_frequencies_match_softmax(impl) -> None:
+    world = star_world()
+    pull = np.array([0.0, 0.0, math.log(3.0), -np.inf])
+    n = 20_000
+    st = at_home(n, 0)
+    move(impl, world, st, fixed_tables(world, pull, 1000.0), SEED, 0)
+    assert np.all(st["status"] == Status.SELF_SETTLED)
+    share_a = np.mean(st["location"] == 1)
+    # binomial sd is sqrt(0.25 * 0.75 / 20000) = 0.0031: 0.015 is ~5 sd, and 0.5 or 0.75 fail by far
+    assert abs(share_a - 0.25) < 0.015
+    assert np.count_nonzero(st["location"] == 1) + np.count_nonzero(st["location"] == 2) == n
+    assert not np.any(st["location"] == 3)  # -inf pull: never chosen
+
+
+@pytest.mark.parametrize("impl", IMPLS.values(), ids=IMPLS.keys())
+def test_travel_three_edges_by_hand(impl) -> None:
+    # S - X - Y - Z, 100 km each, 250 km a day: day 1 covers S-X (0.4 day) and X-Y (0.4 day), then 0.2 day
+    # (50 km) of Y-Z, leaving 50 km; day 2 needs 0.2 day and arrives in town Z, where the agent settles
+    locs = table(["S", "X", "Y", "Z"], [LocationKind.TOWN] * 4, ["N"] * 4)
+    routes = RouteTable(source="test", a=["S", "X", "Y"], b=["X", "Y", "Z"], distance=[100.0] * 3,
+                        mode=[RouteMode.ROAD] * 3, crosses_border=[None] * 3, rows=[0, 1, 2])
+    world = make_world(locs, routes, hops=3)
+    tb = fixed_tables(world, np.array([-np.inf, -np.inf, -np.inf, 0.0]), 250.0)
+    st = at_home(1, 0)
+    st["size"][:] = 4
+    net = world.net
+    sx, xy, yz = net.edge_between(0, 1), net.edge_between(1, 2), net.edge_between(2, 3)
+
+    out = move(impl, world, st, tb, SEED, 0)
+    assert st["status"][0] == Status.ON_THE_MOVE and st["location"][0] == 2 and st["path_pos"][0] == 2
+    assert st["link_km_left"][0] == pytest.approx(50.0, abs=1e-4)
+    assert st["origin"][0] == 0 and st["days_displaced"][0] == 0
+    flows = out["flows"].sum(axis=0)
+    assert flows[sx] == flows[xy] == 4 and flows.sum() == 8
+    assert out["displaced"].sum(axis=0)[AgentType.IDP] == 4
+
+    out = move(impl, world, st, tb, SEED, 1)
+    assert st["status"][0] == Status.SELF_SETTLED and st["location"][0] == 3
+    assert st["path"][0] == -1 and st["link_km_left"][0] == 0.0 and st["days_displaced"][0] == 1
+    flows = out["flows"].sum(axis=0)
+    assert flows[yz] == 4 and flows.sum() == 4
