@@ -6,6 +6,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
@@ -58,6 +59,53 @@ def main_figure(series: dict[tuple[str, str], np.ndarray], dates: np.ndarray, ti
         ax.grid(alpha=0.3, zorder=1)
         ax.spines[["top", "right"]].set_visible(False)
     fig.autofmt_xdate()
+    fig.tight_layout()
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+
+
+def _camp_panel(ax, dates: np.ndarray, simulated: np.ndarray, observed: np.ndarray, title: str) -> None:
+    """One camp: simulated median and 10-90% band over seeds [seeds, days], observed counts [days] as points."""
+    low, median, high = np.percentile(simulated, [10, 50, 90], axis=0)
+    ax.fill_between(dates, low, high, color=PALETTE[0], alpha=0.25, lw=0, label="simulated, 10-90% of seeds", zorder=2)
+    ax.plot(dates, median, color=PALETTE[0], lw=2, label="simulated, median", zorder=3)
+    ax.plot(dates, observed, color=PALETTE[7], lw=0, marker=".", ms=2.5, label="observed", zorder=4)
+    ax.set_title(title, fontsize=10)
+    locator = mdates.AutoDateLocator(maxticks=6)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.grid(alpha=0.3, zorder=1)
+    ax.spines[["top", "right"]].set_visible(False)
+
+
+def validation_figure(dates: np.ndarray, camps: list[str], simulated: np.ndarray, observed: np.ndarray,
+                      title: str, path: Path) -> None:
+    """Every camp in one figure: simulated [seeds, days, camps] against observed [days, camps]."""
+    ncols = min(3, len(camps))
+    nrows = -(-len(camps) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.0 * ncols, 2.6 * nrows + 0.6), sharex=True, squeeze=False)
+    for k, ax in enumerate(axes.flat):
+        if k < len(camps):
+            _camp_panel(ax, dates, simulated[:, :, k], observed[:, k], camps[k])
+        else:
+            ax.set_visible(False)
+            axes[k // ncols - 1, k % ncols].tick_params(labelbottom=True)  # the panel above ends its column
+    for ax in axes[:, 0]:
+        ax.set_ylabel("persons in camp")
+    fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="upper center", ncol=3, fontsize=8, frameon=False,
+               bbox_to_anchor=(0.5, 1.0 - 0.45 / fig.get_figheight()))
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0, 1, 1.0 - 0.6 / fig.get_figheight()))
+    fig.savefig(path, dpi=150)
+    plt.close(fig)
+
+
+def camp_figure(dates: np.ndarray, simulated: np.ndarray, observed: np.ndarray, title: str, path: Path) -> None:
+    """One camp: simulated [seeds, days] against observed [days]."""
+    fig, ax = plt.subplots(figsize=(7.0, 4.0))
+    _camp_panel(ax, dates, simulated, observed, title)
+    ax.set_ylabel("persons in camp")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=150)
     plt.close(fig)

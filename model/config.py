@@ -154,32 +154,35 @@ class RulesConfig:
 @dataclass
 class FleeRulesConfig:
     """Flee's rules (Suleimenova, Bell and Groen, Sci. Rep. 7, 13377, 2017; Flee 3.1 and its development head),
-    as read from Flee's source (shared/reference/flee_rules.md). Defaults are Flee's code defaults; with
-    `read_simsetting` the folder's simsetting.yml overrides them, as Flee's validation runs do."""
+    as read from Flee's source (shared/reference/flee_rules.md).
+
+    A key left empty (null) takes the value in the folder's simsetting.yml when `read_simsetting` is true,
+    else Flee's code default (model/rules_flee.py, FLEE_DEFAULTS); a key given here or on the command line
+    wins over both."""
 
     name: str = "flee"
     read_simsetting: bool = True
-    avoid_short_stints: bool = True
-    awareness_level: int = 1
-    max_move_speed: float = 360.0  # km per day
-    conflict_movechance: float = 1.0
-    default_movechance: float = 0.3
-    camp_movechance: float = 0.001
-    idpcamp_movechance: float = 0.1
-    forward_movechance: float = 1.0
-    camp_weight: float = 1.0
-    foreign_weight: float = 1.0
-    conflict_weight: float = 0.31622776601683794  # 1/sqrt(10), Flee's code default
-    softening: float = 10.0
-    weight_softening: float = 0.0
-    distance_power: float = 1.0
-    weight_power: float = 1.0
-    capacity_scaling: float = 1.0
-    capacity_buffer: float = 0.9
-    conflict_spawn_decay: List[float] = field(default_factory=lambda: [1.0])
-    conflict_spawn_decay_interval: int = 30
-    sum_from_camps: bool = False  # Flee 3.1 takes the total from refugees.csv; the development head sums the camps
-    insert_day0: bool = True  # day-0 camp populations start in the camps
+    avoid_short_stints: Optional[bool] = None
+    awareness_level: Optional[int] = None
+    max_move_speed: Optional[float] = None  # km per day
+    conflict_movechance: Optional[float] = None
+    default_movechance: Optional[float] = None
+    camp_movechance: Optional[float] = None
+    idpcamp_movechance: Optional[float] = None
+    forward_movechance: Optional[float] = None
+    camp_weight: Optional[float] = None
+    foreign_weight: Optional[float] = None
+    conflict_weight: Optional[float] = None
+    softening: Optional[float] = None
+    weight_softening: Optional[float] = None
+    distance_power: Optional[float] = None
+    weight_power: Optional[float] = None
+    capacity_scaling: Optional[float] = None
+    capacity_buffer: Optional[float] = None
+    conflict_spawn_decay: Optional[List[float]] = None
+    conflict_spawn_decay_interval: Optional[int] = None
+    sum_from_camps: Optional[bool] = None  # total from the camps' series (development head) or refugees.csv (3.1)
+    insert_day0: Optional[bool] = None  # day-0 camp populations start in the camps
 
 
 @dataclass

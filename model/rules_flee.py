@@ -23,10 +23,20 @@ from .codes import N_STATUS, N_TYPE, LocationKind, Status
 from .rules import DailyTables, LocationState, RuleSet, StaticTables, path_crosses_border
 from .scenario import daily_increase
 
+#: Flee's code defaults (flee/SimulationSettings.py, as summarised in shared/reference/flee_rules.md)
+FLEE_DEFAULTS = {
+    "avoid_short_stints": True, "awareness_level": 1, "max_move_speed": 360.0, "conflict_movechance": 1.0,
+    "default_movechance": 0.3, "camp_movechance": 0.001, "idpcamp_movechance": 0.1, "forward_movechance": 1.0,
+    "camp_weight": 1.0, "foreign_weight": 1.0, "conflict_weight": 0.31622776601683794, "softening": 10.0,
+    "weight_softening": 0.0, "distance_power": 1.0, "weight_power": 1.0, "capacity_scaling": 1.0,
+    "capacity_buffer": 0.9, "conflict_spawn_decay": [1.0], "conflict_spawn_decay_interval": 30,
+    "sum_from_camps": False, "insert_day0": True,
+}
 #: simsetting.yml keys this rule set reads, by section
-_MOVE_KEYS = ("avoid_short_stints", "awareness_level", "max_move_speed", "conflict_movechance", "default_movechance", "camp_movechance",
-              "idpcamp_movechance", "camp_weight", "foreign_weight", "conflict_weight", "softening",
-              "weight_softening", "distance_power", "weight_power", "capacity_scaling", "capacity_buffer")
+_MOVE_KEYS = ("avoid_short_stints", "awareness_level", "max_move_speed", "conflict_movechance",
+              "default_movechance", "camp_movechance", "idpcamp_movechance", "forward_movechance", "camp_weight",
+              "foreign_weight", "conflict_weight", "softening", "weight_softening", "distance_power",
+              "weight_power", "capacity_scaling", "capacity_buffer")
 _SPAWN_KEYS = ("conflict_spawn_decay", "conflict_spawn_decay_interval", "sum_from_camps", "insert_day0")
 _UNSUPPORTED = ("start_on_foot", "max_walk_speed")
 _CAMP_TYPES = ("camp", "idpcamp")
@@ -62,7 +72,7 @@ class FleeRules(RuleSet):
         s = self.settings
         conflict = st.hazard > 0
         chance = np.full(self.net.n_locations, float(s["default_movechance"]))
-        chance[self.is_transit] = s["forward_movechance"] if "forward_movechance" in s else 1.0
+        chance[self.is_transit] = s["forward_movechance"]
         chance[self.is_camp] = s["camp_movechance"]
         chance[self.is_idpcamp] = s["idpcamp_movechance"]
         chance[conflict] = s["conflict_movechance"]
@@ -123,9 +133,8 @@ class FleeRules(RuleSet):
 
 
 def _settings(cfg, scenario) -> tuple[dict, dict]:
-    """Config values, overridden by the folder's simsetting.yml when `read_simsetting` (as Flee's runs do)."""
-    s = {k: cfg[k] for k in (*_MOVE_KEYS, *_SPAWN_KEYS, "forward_movechance")}
-    s["conflict_spawn_decay"] = list(cfg.conflict_spawn_decay)
+    """Flee's defaults, then the folder's simsetting.yml (when `read_simsetting`), then keys set in the config."""
+    s = dict(FLEE_DEFAULTS)
     ignored = {}
     flee = scenario.flee
     if cfg.read_simsetting and flee is not None and flee.settings:
@@ -134,6 +143,8 @@ def _settings(cfg, scenario) -> tuple[dict, dict]:
         s.update({k: move[k] for k in _MOVE_KEYS if k in move})
         s.update({k: spawn[k] for k in _SPAWN_KEYS if k in spawn})
         ignored = {k: move[k] for k in _UNSUPPORTED if k in move}
+    s.update({k: cfg[k] for k in FLEE_DEFAULTS if cfg[k] is not None})
+    s["conflict_spawn_decay"] = list(s["conflict_spawn_decay"])
     return s, ignored
 
 
