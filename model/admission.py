@@ -24,6 +24,14 @@ class AdmissionResult:
     admitted_persons: np.ndarray  # int64 [L]
 
 
+def gated_locations(kind: np.ndarray, site_capacity: np.ndarray, throughput: np.ndarray) -> np.ndarray:
+    """Places where arrivals queue for admission: sites with a capacity, border points with a processing
+    capacity, and evacuation hubs (evacuation is always by seat)."""
+    site = (kind == LocationKind.SITE) & (site_capacity >= 0)
+    border = (kind == LocationKind.BORDER) & (throughput >= 0)
+    return site | border | (kind == LocationKind.HUB)
+
+
 def queue_slots(net: Network, in_site: np.ndarray, site_capacity: np.ndarray, throughput: np.ndarray) -> np.ndarray:
     """Persons each place can admit today: free site places, or the daily throughput of borders and hubs."""
     big = np.iinfo(np.int64).max // 4

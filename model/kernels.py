@@ -65,37 +65,54 @@ def path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost,
     return u
 
 
-@njit(cache=True)
-def choose_path(loc, t, docs, draw, path_start, pull, path_end, path_nedges, path_edges, path_cost, path_crosses,
-                dist_power, border_penalty, edge_open, edge_border, border_allowed):
-    """Multinomial logit over the paths from `loc`, sampled with one uniform draw; -1 if none is permitted."""
-    lo = path_start[loc]
-    hi = path_start[loc + 1]
-    best = -np.inf
-    for p in range(lo, hi):
-        u = path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost, path_crosses,
-                         dist_power, border_penalty, edge_open, edge_border, border_allowed)
-        if u > best:
-            best = u
-    if best == -np.inf:
+@njit(parallel=True, cache=True)
+def choice_tables(pull, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses, dist_power,
+                  border_penalty, edge_open, edge_border, border_allowed, cum_out, total_out, last_out):
+    """The day's choice tables: for each type, documents (0/1) and start location, the running sums of the
+    logit weights exp(u - max u) over its paths in path order (cum_out[t, docs, path]), their total
+    (total_out[t, docs, loc]) and the last permitted path (last_out[t, docs, loc]; -1: none).
+
+    Utilities depend on the agent only through its type and documents, so computing them once per day
+    leaves each agent's choice a scan of a few numbers.
+    """
+    n_loc = path_start.shape[0] - 1
+    for loc in prange(n_loc):
+        lo = path_start[loc]
+        hi = path_start[loc + 1]
+        for t in range(pull.shape[0]):
+            for docs in range(2):
+                best = -np.inf
+                for p in range(lo, hi):
+                    u = path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost, path_crosses,
+                                     dist_power, border_penalty, edge_open, edge_border, border_allowed)
+                    if u > best:
+                        best = u
+                total = 0.0
+                last = -1
+                for p in range(lo, hi):
+                    if best > -np.inf:
+                        u = path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost,
+                                         path_crosses, dist_power, border_penalty, edge_open, edge_border,
+                                         border_allowed)
+                        if u > -np.inf:
+                            total += np.exp(u - best)
+                            last = p
+                    cum_out[t, docs, p] = total
+                total_out[t, docs, loc] = total
+                last_out[t, docs, loc] = last
+
+
+@njit(cache=True, inline="always")
+def choose_path(loc, t, docs, draw, path_start, choice_cum, choice_total, choice_last):
+    """Sample a path from `loc` with one uniform draw: the first whose running weight exceeds draw x total
+    (the last permitted path if rounding leaves none); -1 if no path is permitted."""
+    last = choice_last[t, docs, loc]
+    if last < 0:
         return -1
-    total = 0.0
-    for p in range(lo, hi):
-        u = path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost, path_crosses,
-                         dist_power, border_penalty, edge_open, edge_border, border_allowed)
-        if u > -np.inf:
-            total += np.exp(u - best)
-    target = draw * total
-    acc = 0.0
-    last = -1
-    for p in range(lo, hi):
-        u = path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost, path_crosses,
-                         dist_power, border_penalty, edge_open, edge_border, border_allowed)
-        if u > -np.inf:
-            acc += np.exp(u - best)
-            last = p
-            if acc > target:
-                return p
+    target = draw * choice_total[t, docs, loc]
+    for p in range(path_start[loc], path_start[loc + 1]):
+        if choice_cum[t, docs, p] > target:
+            return p
     return last
 
 
@@ -107,16 +124,17 @@ MAX_LEGS = 4
 def move_agents(seed, day,
                 active, agent_type, size, status, location, origin, days_displaced, wait_days,
                 path, path_pos, link_km_left, cleared, has_documents,
-                p_depart, p_continue, pull, dist_power, border_penalty, speed,
-                path_start, path_end, path_nedges, path_edges, path_cost, path_crosses,
+                p_depart, p_continue, choice_cum, choice_total, choice_last, speed,
+                path_start, path_nedges, path_edges,
                 edge_to, edge_km, edge_mode, edge_border, edge_open, border_allowed,
-                loc_kind, loc_throughput, loc_country,
+                loc_kind, loc_gated, loc_country,
                 flows_out, crossings_out, displaced_out):
     """Stay or leave, choose a path, travel within the day's budget, arrive; move on from towns with distance left.
 
     p_depart[t, status, loc]: daily probability to leave; p_continue[t, loc]: probability to move on from a
-    town reached today with distance left (Flee chains hops the same way); pull[t, loc]: destination utility
-    (-inf: never); speed[t, mode]: km per day. A host household that leaves home becomes an IDP and chooses
+    town reached today with distance left (Flee chains hops the same way); choice_*: the day's choice tables
+    (see `choice_tables`); speed[t, mode]: km per day; loc_gated[loc]: arrivals queue there for admission (sites
+    with a hard capacity, border points with a processing capacity, evacuation hubs). A host household that leaves home becomes an IDP and chooses
     as one. Outputs per block: flows_out[c, edge] persons over each edge, crossings_out[c, country] persons
     crossing a border into a country, displaced_out[c, type] persons newly displaced (by type at home).
     """
@@ -140,9 +158,8 @@ def move_agents(seed, day,
                 if not (p > 0.0) or rng.uniform(seed, i, day, rng.LEAVE) >= p:
                     continue
                 t_move = _IDP if (at_home and t == _HOST) else t
-                choice = choose_path(loc, t_move, docs, rng.uniform(seed, i, day, rng.CHOOSE), path_start, pull,
-                                     path_end, path_nedges, path_edges, path_cost, path_crosses,
-                                     dist_power, border_penalty, edge_open, edge_border, border_allowed)
+                choice = choose_path(loc, t_move, docs, rng.uniform(seed, i, day, rng.CHOOSE), path_start,
+                                     choice_cum, choice_total, choice_last)
                 if choice < 0:
                     if at_home:
                         status[i] = _TRAPPED
@@ -157,9 +174,9 @@ def move_agents(seed, day,
                 _start(i, choice, status, path, path_pos, link_km_left, path_edges, edge_km)
             budget = 1.0
             for leg in range(MAX_LEGS):
-                budget = _travel(i, t, budget, size, status, location, wait_days, path, path_pos, link_km_left,
+                budget = _travel(i, t, budget, size, status, location, path, path_pos, link_km_left,
                                  cleared, active, has_documents, speed, path_nedges, path_edges, edge_to, edge_km,
-                                 edge_mode, edge_border, edge_open, border_allowed, loc_kind, loc_throughput,
+                                 edge_mode, edge_border, edge_open, border_allowed, loc_kind, loc_gated,
                                  loc_country, flows_out[chunk], crossings_out[chunk])
                 if status[i] != _SELF_SETTLED or not (budget > 0.0) or leg == MAX_LEGS - 1:
                     break
@@ -168,8 +185,7 @@ def move_agents(seed, day,
                 if not (pc > 0.0) or rng.uniform(seed, i, day, rng.CONTINUE + leg) >= pc:
                     break
                 choice = choose_path(loc, t, docs, rng.uniform(seed, i, day, rng.CHOOSE_AGAIN + leg), path_start,
-                                     pull, path_end, path_nedges, path_edges, path_cost, path_crosses,
-                                     dist_power, border_penalty, edge_open, edge_border, border_allowed)
+                                     choice_cum, choice_total, choice_last)
                 if choice < 0:
                     break
                 _start(i, choice, status, path, path_pos, link_km_left, path_edges, edge_km)
@@ -184,9 +200,9 @@ def _start(i, choice, status, path, path_pos, link_km_left, path_edges, edge_km)
 
 
 @njit(cache=True)
-def _travel(i, t, budget, size, status, location, wait_days, path, path_pos, link_km_left, cleared, active,
+def _travel(i, t, budget, size, status, location, path, path_pos, link_km_left, cleared, active,
             has_documents, speed, path_nedges, path_edges, edge_to, edge_km, edge_mode,
-            edge_border, edge_open, border_allowed, loc_kind, loc_throughput, loc_country,
+            edge_border, edge_open, border_allowed, loc_kind, loc_gated, loc_country,
             flows, crossings):
     """Advance agent i along its path on `budget` (share of a day); return the budget left.
 
@@ -203,7 +219,7 @@ def _travel(i, t, budget, size, status, location, wait_days, path, path_pos, lin
                 _settle(i, status, path, path_pos, link_km_left)  # the way ahead is shut: stop here and rethink
                 return budget
         elif edge_border[e] and at_node and not cleared[i] and loc_kind[location[i]] == _BORDER \
-                and loc_throughput[location[i]] >= 0:
+                and loc_gated[location[i]]:
             status[i] = _WAITING  # queue for processing at this crossing point
             return 0.0
         v = speed[t, edge_mode[e]]
@@ -220,7 +236,7 @@ def _travel(i, t, budget, size, status, location, wait_days, path, path_pos, lin
         path_pos[i] += 1
         if path_pos[i] < path_nedges[p]:
             link_km_left[i] = edge_km[path_edges[p, path_pos[i]]]
-    _arrive(i, status, location, path, path_pos, link_km_left, cleared, active, wait_days, loc_kind, loc_throughput)
+    _arrive(i, status, location, path, path_pos, link_km_left, cleared, active, loc_kind, loc_gated)
     return budget
 
 
@@ -233,15 +249,19 @@ def _settle(i, status, path, path_pos, link_km_left):
 
 
 @njit(cache=True)
-def _arrive(i, status, location, path, path_pos, link_km_left, cleared, active, wait_days, loc_kind, loc_throughput):
-    """At the end of a path: leave the network abroad, queue at a site, hub or border, or settle in a town."""
+def _arrive(i, status, location, path, path_pos, link_km_left, cleared, active, loc_kind, loc_gated):
+    """At the end of a path: leave the network abroad, queue where arrivals are admitted, enter a site
+    without a hard limit, or settle in a town."""
     _settle(i, status, path, path_pos, link_km_left)
-    kind = loc_kind[location[i]]
+    loc = location[i]
+    kind = loc_kind[loc]
     if kind == _ABROAD:
         status[i] = _CROSSED
         active[i] = False
-    elif kind == _SITE or kind == _HUB or (kind == _BORDER and loc_throughput[location[i]] >= 0 and not cleared[i]):
+    elif loc_gated[loc] and not (kind == _BORDER and cleared[i]):
         status[i] = _WAITING
+    elif kind == _SITE:
+        status[i] = _IN_SITE
 
 
 @njit(parallel=True, cache=True)

@@ -34,7 +34,7 @@ def move_agents(seed: int, day: int,
                 path_cost: np.ndarray, path_crosses: np.ndarray,
                 edge_to: np.ndarray, edge_km: np.ndarray, edge_mode: np.ndarray, edge_border: np.ndarray,
                 edge_open: np.ndarray, border_allowed: np.ndarray,
-                loc_kind: np.ndarray, loc_throughput: np.ndarray, loc_country: np.ndarray,
+                loc_kind: np.ndarray, loc_gated: np.ndarray, loc_country: np.ndarray,
                 flows_out: np.ndarray, crossings_out: np.ndarray, displaced_out: np.ndarray) -> None:
     """Twin of `kernels.move_agents`: stay or leave, choose a path, travel within the day's budget, arrive,
     and move on from towns reached with distance left (up to MAX_LEGS legs)."""
@@ -60,8 +60,8 @@ def move_agents(seed: int, day: int,
     for leg in range(MAX_LEGS):
         ended, left = _travel(movers, budget, agent_type, size, status, location, path, path_pos, link_km_left,
                               cleared, has_documents, speed, path_nedges, path_edges, edge_to, edge_km, edge_mode,
-                              edge_border, edge_open, border_allowed, loc_kind, loc_throughput, loc_country,
-                              flows_out[0], crossings_out[0], active, wait_days)
+                              edge_border, edge_open, border_allowed, loc_kind, loc_gated, loc_country,
+                              flows_out[0], crossings_out[0], active)
         if leg == MAX_LEGS - 1:
             break
         go_on = (status[ended] == Status.SELF_SETTLED) & (left > 0.0)
@@ -172,8 +172,8 @@ def _travel(rows: np.ndarray, budget: np.ndarray, agent_type: np.ndarray, size: 
             cleared: np.ndarray, has_documents: np.ndarray, speed: np.ndarray, path_nedges: np.ndarray,
             path_edges: np.ndarray, edge_to: np.ndarray, edge_km: np.ndarray, edge_mode: np.ndarray,
             edge_border: np.ndarray, edge_open: np.ndarray, border_allowed: np.ndarray, loc_kind: np.ndarray,
-            loc_throughput: np.ndarray, loc_country: np.ndarray, flows: np.ndarray, crossings: np.ndarray,
-            active: np.ndarray, wait_days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            loc_gated: np.ndarray, loc_country: np.ndarray, flows: np.ndarray, crossings: np.ndarray,
+            active: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Advance the movers along their paths on their budgets; return the rows whose journey ended with budget
     left (arrived, or stopped by a shut way ahead) and those budgets.
 
@@ -186,8 +186,7 @@ def _travel(rows: np.ndarray, budget: np.ndarray, agent_type: np.ndarray, size: 
         p = path[rows]
         at_end = path_pos[rows] >= path_nedges[p]
         arrived = rows[at_end]
-        _arrive(arrived, status, location, path, path_pos, link_km_left, cleared, active, wait_days, loc_kind,
-                loc_throughput)
+        _arrive(arrived, status, location, path, path_pos, link_km_left, cleared, active, loc_kind, loc_gated)
         ended.append(arrived)
         left.append(budget[at_end])
         rows, budget, p = rows[~at_end], budget[~at_end], p[~at_end]
@@ -201,7 +200,7 @@ def _travel(rows: np.ndarray, budget: np.ndarray, agent_type: np.ndarray, size: 
         ended.append(rows[stop])
         left.append(budget[stop])
         queue = (~shut & border & at_node & ~cleared[rows] & (loc_kind[location[rows]] == LocationKind.BORDER)
-                 & (loc_throughput[location[rows]] >= 0))
+                 & loc_gated[location[rows]])
         status[rows[queue]] = Status.WAITING
         go = ~stop & ~queue
         rows, budget, p, t, e, border = rows[go], budget[go], p[go], t[go], e[go], border[go]
@@ -234,18 +233,19 @@ def _settle(rows: np.ndarray, status: np.ndarray, path: np.ndarray, path_pos: np
 
 
 def _arrive(rows: np.ndarray, status: np.ndarray, location: np.ndarray, path: np.ndarray, path_pos: np.ndarray,
-            link_km_left: np.ndarray, cleared: np.ndarray, active: np.ndarray, wait_days: np.ndarray,
-            loc_kind: np.ndarray, loc_throughput: np.ndarray) -> None:
-    """At a path's end: leave the network abroad, queue at a site, hub or gated border, or settle in a town."""
+            link_km_left: np.ndarray, cleared: np.ndarray, active: np.ndarray, loc_kind: np.ndarray,
+            loc_gated: np.ndarray) -> None:
+    """At a path's end: leave the network abroad, queue where arrivals are admitted (a cleared agent passes a
+    border point), enter a site without a hard limit, or settle in a town."""
     _settle(rows, status, path, path_pos, link_km_left)
     loc = location[rows]
     kind = loc_kind[loc]
     abroad = rows[kind == LocationKind.ABROAD]
     status[abroad] = Status.CROSSED_BORDER
     active[abroad] = False
-    gated = (kind == LocationKind.BORDER) & (loc_throughput[loc] >= 0) & ~cleared[rows]
-    queue = rows[(kind == LocationKind.SITE) | (kind == LocationKind.HUB) | gated]
-    status[queue] = Status.WAITING
+    queue = loc_gated[loc] & ~((kind == LocationKind.BORDER) & cleared[rows]) & (kind != LocationKind.ABROAD)
+    status[rows[queue]] = Status.WAITING
+    status[rows[~queue & (kind == LocationKind.SITE)]] = Status.IN_SITE
 
 
 def tally(active: np.ndarray, agent_type: np.ndarray, status: np.ndarray, location: np.ndarray,

@@ -19,7 +19,7 @@ import mesa
 import numpy as np
 
 from . import kernels, rng
-from .admission import admit, queue_slots
+from .admission import admit, gated_locations, queue_slots
 from .codes import AgentType, LocationKind, Phase, Status
 from .hosting import host_places, place_with_hosts
 from .population import Population
@@ -42,6 +42,9 @@ class CrisisModel(mesa.Model):
         self.rules_cfg = rules_cfg
         self.rules = build_rules(rules_cfg, scenario)
         self.paths = self.rules.paths
+        n_paths = len(self.paths.end)
+        self._choice = (np.zeros((len(AgentType), 2, n_paths)), np.zeros((len(AgentType), 2, net.n_locations)),
+                        np.full((len(AgentType), 2, net.n_locations), -1, dtype=np.int64))
         self.observed_new = self.rules.observed_new()
         # per-location state that policies may change
         self.aid = np.zeros(net.n_locations)
@@ -133,12 +136,15 @@ class CrisisModel(mesa.Model):
             self.edge_open = ~self.scenario.edge_closed[d]
         self._apply_policies("before_decisions")
         self._spawn_observed(d)
-        self._move(d)
-        result = admit(self.population, self.network,
-                       queue_slots(self.network, self._in_site, self._admission_capacity(), self.throughput),
-                       self.seed_value, d, self.scenario.stranded_after_days)
-        self._record_evacuations(d, result.evacuated_rows)
-        place_with_hosts(self.population, self.network.kind, self._host_places, self._hosted, self.seed_value, d)
+        gated = gated_locations(self.network.kind, self._admission_capacity(), self.throughput)
+        self._move(d, gated)
+        if gated.any():  # nobody queues where no place admits by capacity
+            result = admit(self.population, self.network,
+                           queue_slots(self.network, self._in_site, self._admission_capacity(), self.throughput),
+                           self.seed_value, d, self.scenario.stranded_after_days)
+            self._record_evacuations(d, result.evacuated_rows)
+        if (self._host_places > self._hosted).any():
+            place_with_hosts(self.population, self.network.kind, self._host_places, self._hosted, self.seed_value, d)
         if self.phase == Phase.RECOVERY:
             self._returns(d)
         self._apply_policies("after_admission")
@@ -198,19 +204,23 @@ class CrisisModel(mesa.Model):
                              host_free=np.maximum(self._host_places - self._hosted, 0), gone_share=gone_share,
                              edge_open=self.edge_open)
 
-    def _move(self, d: int) -> None:
+    def _move(self, d: int, gated: np.ndarray) -> None:
         pop, net, paths, st = self.population, self.network, self.paths, self.rules.static
         tables = self.rules.daily(self.location_state(d))
+        cum, total, last = self._choice
+        kernels.choice_tables(tables.pull, paths.start_indptr, paths.end, paths.n_edges, paths.edges, st.path_cost,
+                              st.path_crosses, st.dist_power, st.border_penalty, self.edge_open, net.edge_border,
+                              tables.border_allowed, cum, total, last)
         flows = np.zeros((kernels.N_CHUNKS, net.n_edges), dtype=np.int64)
         crossings = np.zeros((kernels.N_CHUNKS, len(net.countries)), dtype=np.int64)
         displaced = np.zeros((kernels.N_CHUNKS, len(AgentType)), dtype=np.int64)
         kernels.move_agents(
             self.seed_value, d, pop.active, pop.agent_type, pop.size, pop.status, pop.location, pop.origin,
             pop.days_displaced, pop.wait_days, pop.path, pop.path_pos, pop.link_km_left, pop.cleared,
-            pop.has_documents, tables.p_depart, tables.p_continue, tables.pull, st.dist_power, st.border_penalty, st.speed,
-            paths.start_indptr, paths.end, paths.n_edges, paths.edges, st.path_cost, st.path_crosses,
+            pop.has_documents, tables.p_depart, tables.p_continue, cum, total, last, st.speed,
+            paths.start_indptr, paths.n_edges, paths.edges,
             net.edge_to, net.edge_km, net.edge_mode, net.edge_border, self.edge_open, tables.border_allowed,
-            net.kind, self.throughput, net.country, flows, crossings, displaced)
+            net.kind, gated, net.country, flows, crossings, displaced)
         rec = self.recorder
         if rec.flows is not None:
             rec.flows[d] = flows.sum(axis=0)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from crisisflow.model import kernels, kernels_numpy
+from crisisflow.model.admission import gated_locations
 from crisisflow.model.codes import N_STATUS, N_TYPE, AgentType, LocationKind, RouteMode, Status
 from crisisflow.model.network import LocationTable, Network, PathTable, RouteTable, build_network, enumerate_paths
 from crisisflow.model.population import SCHEMA
@@ -141,16 +142,28 @@ def _cut_off(rs: np.random.Generator, world: World, edge_open: np.ndarray) -> np
 
 
 def move(impl, world: World, st: dict, tb: dict, seed: int, day: int) -> dict[str, np.ndarray]:
-    """One day of moves; returns the per-block outputs."""
+    """One day of moves; returns the per-block outputs. The Numba core first builds the day's choice tables;
+    the twin chooses agent by agent from the pulls."""
     net, paths = world.net, world.paths
     out = dict(flows=np.zeros((kernels.N_CHUNKS, net.n_edges), dtype=np.int64),
                crossings=np.zeros((kernels.N_CHUNKS, len(net.countries)), dtype=np.int64),
                displaced=np.zeros((kernels.N_CHUNKS, N_TYPE), dtype=np.int64))
-    impl.move_agents(seed, day, *(st[k] for k in STATE),
-                     tb["p_depart"], tb["p_continue"], tb["pull"], tb["dist_power"], tb["border_penalty"], tb["speed"],
-                     paths.start_indptr, paths.end, paths.n_edges, paths.edges, world.path_cost, world.path_crosses,
-                     net.edge_to, net.edge_km, net.edge_mode, net.edge_border, tb["edge_open"], tb["border_allowed"],
-                     net.kind, net.throughput, net.country, out["flows"], out["crossings"], out["displaced"])
+    gated = gated_locations(net.kind, net.capacity, net.throughput)
+    travel_args = (net.edge_to, net.edge_km, net.edge_mode, net.edge_border, tb["edge_open"], tb["border_allowed"],
+                   net.kind, gated, net.country, out["flows"], out["crossings"], out["displaced"])
+    if impl is kernels:
+        cum = np.zeros((N_TYPE, 2, len(paths.end)))
+        total = np.zeros((N_TYPE, 2, net.n_locations))
+        last = np.full((N_TYPE, 2, net.n_locations), -1, dtype=np.int64)
+        kernels.choice_tables(tb["pull"], paths.start_indptr, paths.end, paths.n_edges, paths.edges, world.path_cost,
+                              world.path_crosses, tb["dist_power"], tb["border_penalty"], tb["edge_open"],
+                              net.edge_border, tb["border_allowed"], cum, total, last)
+        kernels.move_agents(seed, day, *(st[k] for k in STATE), tb["p_depart"], tb["p_continue"], cum, total, last,
+                            tb["speed"], paths.start_indptr, paths.n_edges, paths.edges, *travel_args)
+    else:
+        kernels_numpy.move_agents(seed, day, *(st[k] for k in STATE), tb["p_depart"], tb["p_continue"], tb["pull"],
+                                  tb["dist_power"], tb["border_penalty"], tb["speed"], paths.start_indptr, paths.end,
+                                  paths.n_edges, paths.edges, world.path_cost, world.path_crosses, *travel_args)
     return out
 
 
@@ -293,10 +306,16 @@ def test_choose_path_cumulative_walk_by_hand() -> None:
     paths = world.paths
     to = {int(paths.end[p]): p for p in range(paths.start_indptr[0], paths.start_indptr[1])}
 
+    cum = np.zeros((N_TYPE, 2, len(paths.end)))
+    total = np.zeros((N_TYPE, 2, world.net.n_locations))
+    last = np.full((N_TYPE, 2, world.net.n_locations), -1, dtype=np.int64)
+    kernels.choice_tables(tb["pull"], paths.start_indptr, paths.end, paths.n_edges, paths.edges, world.path_cost,
+                          world.path_crosses, tb["dist_power"], tb["border_penalty"], tb["edge_open"],
+                          world.net.edge_border, tb["border_allowed"], cum, total, last)
+    assert total[1, 1, 0] == pytest.approx(4.0 / 3.0)  # weights exp(u - max): 1/3, 1 and 0 for D
+
     def choose(draw: float) -> int:
-        return kernels.choose_path(0, 1, 1, draw, paths.start_indptr, tb["pull"], paths.end, paths.n_edges,
-                                   paths.edges, world.path_cost, world.path_crosses, tb["dist_power"],
-                                   tb["border_penalty"], tb["edge_open"], world.net.edge_border, tb["border_allowed"])
+        return kernels.choose_path(0, 1, 1, draw, paths.start_indptr, cum, total, last)
 
     assert [choose(d) for d in (0.0, 0.2499, 0.2501, 0.9999)] == [to[1], to[1], to[2], to[2]]
 
