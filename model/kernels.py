@@ -13,13 +13,22 @@ serves crisisflow's own push/pull rules and the Flee-compatible rules alike.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import boolean, float32, float64, int8, int16, int32, int64, njit, prange, types, void
 
 from . import rng
 from .codes import AgentType, LocationKind, Status
 
 #: fixed number of row blocks: results must not depend on the thread count
 N_CHUNKS = 32
+
+# Explicit signatures: the kernels compile (or load from Numba's cache) once, at import, for exactly these
+# types; a caller passing anything else gets a TypeError instead of a silent recompilation. Agent arrays are
+# C-contiguous columns of the population; the small per-day tables may be any layout.
+_B1, _I1, _I2, _I4, _I8, _F4, _F8 = (types.Array(t, 1, "C") for t in (boolean, int8, int16, int32, int64, float32, float64))
+_I4_2, _I8_2 = types.Array(int32, 2, "C"), types.Array(int64, 2, "C")
+_I8_3 = types.Array(int64, 3, "C")
+_B_A3, _F_A1, _F_A2, _F_A3 = types.Array(boolean, 3, "A"), float64[:], float64[:, :], float64[:, :, :]
+_F8_3 = types.Array(float64, 3, "C")
 
 _AT_HOME = np.int8(Status.AT_HOME)
 _ON_THE_MOVE = np.int8(Status.ON_THE_MOVE)
@@ -65,7 +74,8 @@ def path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost,
     return u
 
 
-@njit(parallel=True, cache=True)
+@njit(void(_F_A2, _I8, _I4, _I1, _I4_2, _F8, _B1, _F_A1, _F_A1, _B1, _B1, _B_A3, _F8_3, _F8_3, _I8_3),
+      parallel=True, cache=True)
 def choice_tables(pull, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses, dist_power,
                   border_penalty, edge_open, edge_border, border_allowed, cum_out, total_out, last_out):
     """The day's choice tables: for each type, documents (0/1) and start location, the running sums of the
@@ -114,81 +124,6 @@ def choose_path(loc, t, docs, draw, path_start, choice_cum, choice_total, choice
         if choice_cum[t, docs, p] > target:
             return p
     return last
-
-
-#: most legs (path choices) an agent travels in one day: it may move on from a town it reached with distance left
-MAX_LEGS = 4
-
-
-@njit(parallel=True, cache=True)
-def move_agents(seed, day,
-                active, agent_type, size, status, location, origin, days_displaced, wait_days,
-                path, path_pos, link_km_left, cleared, has_documents,
-                p_depart, p_continue, choice_cum, choice_total, choice_last, speed,
-                path_start, path_nedges, path_edges,
-                edge_to, edge_km, edge_mode, edge_border, edge_open, border_allowed,
-                loc_kind, loc_gated, loc_country,
-                flows_out, crossings_out, displaced_out):
-    """Stay or leave, choose a path, travel within the day's budget, arrive; move on from towns with distance left.
-
-    p_depart[t, status, loc]: daily probability to leave; p_continue[t, loc]: probability to move on from a
-    town reached today with distance left (Flee chains hops the same way); choice_*: the day's choice tables
-    (see `choice_tables`); speed[t, mode]: km per day; loc_gated[loc]: arrivals queue there for admission (sites
-    with a hard capacity, border points with a processing capacity, evacuation hubs). A host household that leaves home becomes an IDP and chooses
-    as one. Outputs per block: flows_out[c, edge] persons over each edge, crossings_out[c, country] persons
-    crossing a border into a country, displaced_out[c, type] persons newly displaced (by type at home).
-    """
-    n = active.shape[0]
-    for chunk in prange(N_CHUNKS):
-        lo, hi = chunk_bounds(chunk, n)
-        for i in range(lo, hi):
-            if not active[i]:
-                continue
-            s = status[i]
-            if s == _CROSSED or s == _EVACUATED:
-                continue
-            t = agent_type[i]
-            loc = location[i]
-            docs = 1 if has_documents[i] else 0
-            at_home = s == _AT_HOME or s == _RETURNED or s == _TRAPPED
-            if not at_home:
-                days_displaced[i] += 1
-            if s != _ON_THE_MOVE:
-                p = p_depart[t, s, loc]
-                if not (p > 0.0) or rng.uniform(seed, i, day, rng.LEAVE) >= p:
-                    continue
-                t_move = _IDP if (at_home and t == _HOST) else t
-                choice = choose_path(loc, t_move, docs, rng.uniform(seed, i, day, rng.CHOOSE), path_start,
-                                     choice_cum, choice_total, choice_last)
-                if choice < 0:
-                    if at_home:
-                        status[i] = _TRAPPED
-                    continue
-                if at_home:
-                    displaced_out[chunk, t] += size[i]
-                    origin[i] = loc
-                    days_displaced[i] = 0
-                    wait_days[i] = 0
-                    agent_type[i] = t_move
-                    t = t_move
-                _start(i, choice, status, path, path_pos, link_km_left, path_edges, edge_km)
-            budget = 1.0
-            for leg in range(MAX_LEGS):
-                budget = _travel(i, t, budget, size, status, location, path, path_pos, link_km_left,
-                                 cleared, active, has_documents, speed, path_nedges, path_edges, edge_to, edge_km,
-                                 edge_mode, edge_border, edge_open, border_allowed, loc_kind, loc_gated,
-                                 loc_country, flows_out[chunk], crossings_out[chunk])
-                if status[i] != _SELF_SETTLED or not (budget > 0.0) or leg == MAX_LEGS - 1:
-                    break
-                loc = location[i]
-                pc = p_continue[t, loc]
-                if not (pc > 0.0) or rng.uniform(seed, i, day, rng.CONTINUE + leg) >= pc:
-                    break
-                choice = choose_path(loc, t, docs, rng.uniform(seed, i, day, rng.CHOOSE_AGAIN + leg), path_start,
-                                     choice_cum, choice_total, choice_last)
-                if choice < 0:
-                    break
-                _start(i, choice, status, path, path_pos, link_km_left, path_edges, edge_km)
 
 
 @njit(cache=True, inline="always")
@@ -264,7 +199,85 @@ def _arrive(i, status, location, path, path_pos, link_km_left, cleared, active, 
         status[i] = _IN_SITE
 
 
-@njit(parallel=True, cache=True)
+#: most legs (path choices) an agent travels in one day: it may move on from a town it reached with distance left
+MAX_LEGS = 4
+
+
+@njit(void(int64, int64, _B1, _I1, _I4, _I1, _I4, _I4, _I4, _I4, _I4, _I1, _F4, _B1, _B1,
+           _F_A3, _F_A2, _F8_3, _F8_3, _I8_3, _F_A2, _I8, _I1, _I4_2,
+           _I4, _F8, _I1, _B1, _B1, _B_A3, _I1, _B1, _I2, _I8_2, _I8_2, _I8_2),
+      parallel=True, cache=True)
+def move_agents(seed, day,
+                active, agent_type, size, status, location, origin, days_displaced, wait_days,
+                path, path_pos, link_km_left, cleared, has_documents,
+                p_depart, p_continue, choice_cum, choice_total, choice_last, speed,
+                path_start, path_nedges, path_edges,
+                edge_to, edge_km, edge_mode, edge_border, edge_open, border_allowed,
+                loc_kind, loc_gated, loc_country,
+                flows_out, crossings_out, displaced_out):
+    """Stay or leave, choose a path, travel within the day's budget, arrive; move on from towns with distance left.
+
+    p_depart[t, status, loc]: daily probability to leave; p_continue[t, loc]: probability to move on from a
+    town reached today with distance left (Flee chains hops the same way); choice_*: the day's choice tables
+    (see `choice_tables`); speed[t, mode]: km per day; loc_gated[loc]: arrivals queue there for admission (sites
+    with a hard capacity, border points with a processing capacity, evacuation hubs). A host household that leaves home becomes an IDP and chooses
+    as one. Outputs per block: flows_out[c, edge] persons over each edge, crossings_out[c, country] persons
+    crossing a border into a country, displaced_out[c, type] persons newly displaced (by type at home).
+    """
+    n = active.shape[0]
+    for chunk in prange(N_CHUNKS):
+        lo, hi = chunk_bounds(chunk, n)
+        for i in range(lo, hi):
+            if not active[i]:
+                continue
+            s = status[i]
+            if s == _CROSSED or s == _EVACUATED:
+                continue
+            t = agent_type[i]
+            loc = location[i]
+            docs = 1 if has_documents[i] else 0
+            at_home = s == _AT_HOME or s == _RETURNED or s == _TRAPPED
+            if not at_home:
+                days_displaced[i] += 1
+            if s != _ON_THE_MOVE:
+                p = p_depart[t, s, loc]
+                if not (p > 0.0) or rng.uniform(seed, i, day, rng.LEAVE) >= p:
+                    continue
+                t_move = _IDP if (at_home and t == _HOST) else t
+                choice = choose_path(loc, t_move, docs, rng.uniform(seed, i, day, rng.CHOOSE), path_start,
+                                     choice_cum, choice_total, choice_last)
+                if choice < 0:
+                    if at_home:
+                        status[i] = _TRAPPED
+                    continue
+                if at_home:
+                    displaced_out[chunk, t] += size[i]
+                    origin[i] = loc
+                    days_displaced[i] = 0
+                    wait_days[i] = 0
+                    agent_type[i] = t_move
+                    t = t_move
+                _start(i, choice, status, path, path_pos, link_km_left, path_edges, edge_km)
+            budget = 1.0
+            for leg in range(MAX_LEGS):
+                budget = _travel(i, t, budget, size, status, location, path, path_pos, link_km_left,
+                                 cleared, active, has_documents, speed, path_nedges, path_edges, edge_to, edge_km,
+                                 edge_mode, edge_border, edge_open, border_allowed, loc_kind, loc_gated,
+                                 loc_country, flows_out[chunk], crossings_out[chunk])
+                if status[i] != _SELF_SETTLED or not (budget > 0.0) or leg == MAX_LEGS - 1:
+                    break
+                loc = location[i]
+                pc = p_continue[t, loc]
+                if not (pc > 0.0) or rng.uniform(seed, i, day, rng.CONTINUE + leg) >= pc:
+                    break
+                choice = choose_path(loc, t, docs, rng.uniform(seed, i, day, rng.CHOOSE_AGAIN + leg), path_start,
+                                     choice_cum, choice_total, choice_last)
+                if choice < 0:
+                    break
+                _start(i, choice, status, path, path_pos, link_km_left, path_edges, edge_km)
+
+
+@njit(void(_B1, _I1, _I1, _I4, _I4, _I4, _I8_3, _I8_3, _I8_2, _I8_2, _I8), parallel=True, cache=True)
 def tally(active, agent_type, status, location, origin, size, by_loc_status, by_type_status, host_home,
           displaced_by_origin, rows_alive):
     """The day's counts, by block: persons by (location, status) and by (type, status), host household
@@ -293,7 +306,7 @@ def tally(active, agent_type, status, location, origin, size, by_loc_status, by_
             by_type_status[chunk, agent_type[i], s] += size[i]
 
 
-@njit(parallel=True, cache=True)
+@njit(void(int64, int64, _B1, _I1, _I4, _I4, _I4, _I4, _F_A1, float64, _I8), parallel=True, cache=True)
 def return_home(seed, day, active, status, location, origin, days_displaced, size, return_logit, time_weight,
                 returned_out):
     """Recovery: displaced agents in sites, hosted or self-settled go home with a daily logit probability.
