@@ -27,19 +27,25 @@ class AgentType(IntEnum):
 
 
 class Status(IntEnum):
-    """Where an agent stands in its displacement."""
+    """Where an agent stands in its displacement.
+
+    Ordered on purpose: codes up to TRAPPED are people at home (not displaced), codes from CROSSED_BORDER
+    on are exits from the network; the kernels test these ranges.
+    """
 
     AT_HOME = 0
-    ON_THE_MOVE = 1
-    IN_SITE = 2
-    HOSTED = 3
-    SELF_SETTLED = 4  # displaced, staying in a town without a host (rent, kin, open space)
-    WAITING = 5  # in a queue at a border, hub or full site
-    STRANDED = 6  # in a queue for longer than the stranding threshold
-    TRAPPED = 7  # wants to leave a hazard but no permitted route exists
-    RETURNED = 8
-    CROSSED_BORDER = 9  # reached a destination abroad: left the network
-    EVACUATED = 10  # left the network through an evacuation hub
+    RETURNED = 1  # back home after displacement (a durable solution)
+    LOCALLY_INTEGRATED = 2  # settled for good where displaced, e.g. with a rental subsidy (a durable solution)
+    TRAPPED = 3  # wants to leave a hazard but no permitted route exists
+    ON_THE_MOVE = 4
+    IN_SITE = 5
+    HOSTED = 6
+    SELF_SETTLED = 7  # displaced, staying in a town without a host (rent, kin, open space)
+    WAITING = 8  # in a queue at a border, hub or full site
+    STRANDED = 9  # in a queue for longer than the stranding threshold
+    CROSSED_BORDER = 10  # reached a destination abroad: left the network
+    EVACUATED = 11  # left the network through an evacuation hub
+    RESETTLED = 12  # left the network for a third country (a durable solution)
 
 
 class Phase(IntEnum):
@@ -77,6 +83,8 @@ DISPLACED_STATUSES = (
     Status.STRANDED,
 )
 #: statuses that end an agent's presence in the network (declared exits)
-EXIT_STATUSES = (Status.CROSSED_BORDER, Status.EVACUATED)
+EXIT_STATUSES = (Status.CROSSED_BORDER, Status.EVACUATED, Status.RESETTLED)
+#: statuses of people who are not displaced
+HOME_STATUSES = (Status.AT_HOME, Status.RETURNED, Status.LOCALLY_INTEGRATED, Status.TRAPPED)
 N_STATUS = len(Status)
 N_TYPE = len(AgentType)

@@ -40,7 +40,8 @@ _STRANDED = np.int8(Status.STRANDED)
 _TRAPPED = np.int8(Status.TRAPPED)
 _RETURNED = np.int8(Status.RETURNED)
 _CROSSED = np.int8(Status.CROSSED_BORDER)
-_EVACUATED = np.int8(Status.EVACUATED)
+_LAST_HOME = np.int8(Status.TRAPPED)  # statuses up to this one are people at home
+_FIRST_EXIT = np.int8(Status.CROSSED_BORDER)  # statuses from this one on have left the network
 _IDP = np.int8(AgentType.IDP)
 _HOST = np.int8(AgentType.HOST_HOUSEHOLD)
 _SITE = np.int8(LocationKind.SITE)
@@ -231,12 +232,12 @@ def move_agents(seed, day,
             if not active[i]:
                 continue
             s = status[i]
-            if s == _CROSSED or s == _EVACUATED:
+            if s >= _FIRST_EXIT:
                 continue
             t = agent_type[i]
             loc = location[i]
             docs = 1 if has_documents[i] else 0
-            at_home = s == _AT_HOME or s == _RETURNED or s == _TRAPPED
+            at_home = s <= _LAST_HOME
             if not at_home:
                 days_displaced[i] += 1
             if s != _ON_THE_MOVE:
@@ -283,8 +284,8 @@ def tally(active, agent_type, status, location, origin, size, by_loc_status, by_
     """The day's counts, by block: persons by (location, status) and by (type, status), host household
     members at home by location, displaced persons by origin, and active rows.
 
-    Agents that left the network (crossed a border, evacuated) are inactive and count only by (type, status),
-    which makes those counts cumulative exits.
+    Agents that left the network (crossed a border, evacuated, resettled) are inactive and count only by
+    (type, status) and origin, which makes those counts cumulative exits.
     """
     n = active.shape[0]
     for chunk in prange(N_CHUNKS):
@@ -297,9 +298,9 @@ def tally(active, agent_type, status, location, origin, size, by_loc_status, by_
                 rows_alive[chunk] += 1
                 if s == _AT_HOME and agent_type[i] == _HOST:
                     host_home[chunk, loc] += size[i]
-                if s != _AT_HOME and s != _RETURNED and s != _TRAPPED and origin[i] >= 0:
+                if s > _LAST_HOME and origin[i] >= 0:
                     displaced_by_origin[chunk, origin[i]] += size[i]
-            elif s != _CROSSED and s != _EVACUATED:
+            elif s < _FIRST_EXIT:
                 continue
             elif origin[i] >= 0:
                 displaced_by_origin[chunk, origin[i]] += size[i]

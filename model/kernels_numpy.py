@@ -15,10 +15,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import rng
-from .codes import AgentType, LocationKind, Status
+from .codes import EXIT_STATUSES, HOME_STATUSES, AgentType, LocationKind, Status
 from .kernels import MAX_LEGS
 
-_HOME_STATUSES = np.array([Status.AT_HOME, Status.RETURNED, Status.TRAPPED], dtype=np.int8)
+_HOME_STATUSES = np.array(HOME_STATUSES, dtype=np.int8)
+_EXIT_STATUSES = np.array(EXIT_STATUSES, dtype=np.int8)
 _RETURNABLE = np.array([Status.IN_SITE, Status.HOSTED, Status.SELF_SETTLED, Status.STRANDED, Status.WAITING],
                        dtype=np.int8)
 
@@ -38,7 +39,7 @@ def move_agents(seed: int, day: int,
                 flows_out: np.ndarray, crossings_out: np.ndarray, displaced_out: np.ndarray) -> None:
     """Twin of `kernels.move_agents`: stay or leave, choose a path, travel within the day's budget, arrive,
     and move on from towns reached with distance left (up to MAX_LEGS legs)."""
-    rows = np.nonzero(active & (status != Status.CROSSED_BORDER) & (status != Status.EVACUATED))[0]
+    rows = np.nonzero(active & ~np.isin(status, _EXIT_STATUSES))[0]
     displaced = ~np.isin(status[rows], _HOME_STATUSES)
     days_displaced[rows[displaced]] += 1
 
@@ -256,7 +257,7 @@ def tally(active: np.ndarray, agent_type: np.ndarray, status: np.ndarray, locati
     Active rows count by (location, status); rows that left the network count only by (type, status) and
     by origin, so those counts are cumulative exits; other inactive rows do not count.
     """
-    exited = ~active & ((status == Status.CROSSED_BORDER) | (status == Status.EVACUATED))
+    exited = ~active & np.isin(status, _EXIT_STATUSES)
     a = active
     np.add.at(by_loc_status[0], (location[a], status[a]), size[a])
     rows_alive[0] += np.count_nonzero(a)

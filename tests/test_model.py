@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from crisisflow.agents import IDP, HostHousehold, Migrant
-from crisisflow.model.codes import AgentType, Phase, Status
+from crisisflow.model.codes import EXIT_STATUSES, AgentType, Phase, Status
 from crisisflow.model.model import CrisisModel
 from crisisflow.model.scenario import build_scenario
 
@@ -81,7 +81,7 @@ def default_run():
 def test_persons_are_conserved_every_day(default_run):
     rec = default_run.recorder
     present = rec.loc_status.sum(axis=(1, 2))
-    exits = rec.type_status[:, :, [Status.CROSSED_BORDER, Status.EVACUATED]].sum(axis=(1, 2))
+    exits = rec.type_status[:, :, list(EXIT_STATUSES)].sum(axis=(1, 2))
     assert (present == np.cumsum(rec.entered) - exits).all()
     assert exits[-1] > 0  # the check covers real exits, not an empty run
 

@@ -13,14 +13,14 @@ import numpy as np
 import pytest
 from omegaconf import OmegaConf
 
-from crisisflow.model.codes import N_STATUS, N_TYPE, AgentType, LocationKind as K, Status
+from crisisflow.model.codes import HOME_STATUSES, N_STATUS, N_TYPE, AgentType, LocationKind as K, Status
 from crisisflow.model.config import RulesConfig
 from crisisflow.model.network import LocationTable, RouteTable, build_network
 from crisisflow.model.rules import CrisisflowRules, LocationState, build_rules
 
 TOWN, SITE1, SITE2, HUB, BORDER, ABROAD = range(6)
 MIGRANT, IDP, HOST = int(AgentType.MIGRANT), int(AgentType.IDP), int(AgentType.HOST_HOUSEHOLD)
-AT_HOME_LIKE = (Status.AT_HOME, Status.RETURNED, Status.TRAPPED)
+AT_HOME_LIKE = HOME_STATUSES
 
 
 def sig(x):
