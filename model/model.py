@@ -20,7 +20,7 @@ import numpy as np
 
 from . import kernels, rng
 from .admission import admit, gated_locations, queue_slots
-from .codes import AgentType, LocationKind, Phase, Status
+from .codes import HOME_STATUSES, AgentType, LocationKind, Phase, Status
 from .hosting import host_places, place_with_hosts
 from .population import Population
 from .recorder import Recorder
@@ -193,7 +193,7 @@ class CrisisModel(mesa.Model):
 
     def location_state(self, d: int) -> LocationState:
         tl = self.scenario.timeline
-        at_home = self._loc_status[:, [Status.AT_HOME, Status.RETURNED, Status.TRAPPED]].sum(axis=1)
+        at_home = self._loc_status[:, list(HOME_STATUSES)].sum(axis=1)
         gone = self._displaced_by_origin
         with np.errstate(invalid="ignore", divide="ignore"):
             gone_share = np.where(gone + at_home > 0, gone / np.maximum(gone + at_home, 1), 0.0)
