@@ -144,6 +144,10 @@ class RulesConfig:
     pull_aid: float = 1.0
     pull_host_capacity: float = 0.5
     pull_crowding: float = 2.0
+    # observed displacement in data with registered site counts (Flee-format folders); both off: as before
+    day0_in_sites: bool = False  # persons registered in sites on day 0 start there (Flee's insert_day0)
+    displaced_from_sites: bool = False  # newly displaced follow the rise of persons registered in sites, not the
+    # registered total (Flee's sum_from_camps): for data where the sites' series are what is scored
     # return, in recovery
     return_base: float = -7.0
     return_safety: float = 3.0

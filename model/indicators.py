@@ -81,6 +81,9 @@ def indicator_series(model) -> Iterator[Series]:
     yield "exited_cumulative", "", exited
     yield "agents_alive", "", rec.rows_alive[:n].astype(np.float64)
 
+    for policy in model.policies:
+        yield from policy.series(model)
+
     if rec.flows is not None:
         labels = net.edge_labels()
         flows = rec.flows[:n]

@@ -46,12 +46,12 @@ class CrisisModel(mesa.Model):
         self._choice = (np.zeros((len(AgentType), 2, n_paths)), np.zeros((len(AgentType), 2, net.n_locations)),
                         np.full((len(AgentType), 2, net.n_locations), -1, dtype=np.int64))
         self.observed_new = self.rules.observed_new()
-        # per-location state that policies may change
-        self.aid = np.zeros(net.n_locations)
+        # what policies act on. Lasting settings (changed on a policy's dates):
         self.site_capacity = net.capacity.copy()
         self.throughput = net.throughput.copy()
         self.hosting_spare_share = np.full(net.n_locations, scenario.hosting_spare_share)
-        self.edge_open = np.ones(net.n_edges, dtype=np.bool_)
+        # and the day's settings, reset every morning before the policies act (see `_reset_daily_levers`)
+        self._reset_daily_levers()
         self.population = Population(capacity=self._expected_rows())
         self.recorder = Recorder(self.days, net.n_locations, net.n_edges, len(net.countries),
                                  len(scenario.nationalities), record_flows)
@@ -132,8 +132,9 @@ class CrisisModel(mesa.Model):
         d = self.day
         tl = self.scenario.timeline
         self.phase = int(tl.phase[d])
+        self._reset_daily_levers()
         if self.scenario.edge_closed is not None:
-            self.edge_open = ~self.scenario.edge_closed[d]
+            self.edge_open &= ~self.scenario.edge_closed[d]
         self._apply_policies("before_decisions")
         self._spawn_observed(d)
         gated = gated_locations(self.network.kind, self._admission_capacity(), self.throughput)
@@ -159,6 +160,17 @@ class CrisisModel(mesa.Model):
             self.step()
             if progress is not None:
                 progress(self.day)
+
+    def _reset_daily_levers(self) -> None:
+        """The day's aid, warnings, calls and border rules start from none; policies in force set them."""
+        net, T = self.network, len(AgentType)
+        self.aid = np.zeros(net.n_locations)  # level of aid delivered at each place, 0..1
+        self.aid_reach = np.ones((T, net.n_locations))  # share of each type the aid reaches (language, access)
+        self.push_bonus = np.zeros(net.n_locations)
+        self.pull_bonus = np.zeros((T, net.n_locations))
+        self.return_support = np.zeros(net.n_locations)  # added to the return logit at each origin
+        self.border_open = np.ones((T, 2, net.n_edges), dtype=np.bool_)
+        self.edge_open = np.ones(net.n_edges, dtype=np.bool_)
 
     def _admission_capacity(self) -> np.ndarray:
         if self.rules.hard_site_capacity:
@@ -198,7 +210,9 @@ class CrisisModel(mesa.Model):
         with np.errstate(invalid="ignore", divide="ignore"):
             gone_share = np.where(gone + at_home > 0, gone / np.maximum(gone + at_home, 1), 0.0)
         return LocationState(day=d, phase=self.phase, hazard=tl.hazard[d].astype(np.float64),
-                             damage=tl.damage[d].astype(np.float64), aid=self.aid, in_site=self._in_site,
+                             damage=tl.damage[d].astype(np.float64), aid=self.aid[None, :] * self.aid_reach,
+                             push_bonus=self.push_bonus, pull_bonus=self.pull_bonus, border_open=self.border_open,
+                             in_site=self._in_site,
                              persons_at=self._loc_status.sum(axis=1),
                              site_capacity=self.site_capacity,
                              host_free=np.maximum(self._host_places - self._hosted, 0), gone_share=gone_share,
@@ -230,7 +244,8 @@ class CrisisModel(mesa.Model):
     def _returns(self, d: int) -> None:
         c = self.rules_cfg
         tl = self.scenario.timeline
-        logit = c.return_base + c.return_safety * (1.0 - tl.hazard[d]) + c.return_rebuilt * (1.0 - tl.damage[d]) + self.aid
+        logit = (c.return_base + c.return_safety * (1.0 - tl.hazard[d]) + c.return_rebuilt * (1.0 - tl.damage[d])
+                 + self.return_support)
         returned = np.zeros(kernels.N_CHUNKS, dtype=np.int64)
         pop = self.population
         kernels.return_home(self.seed_value, d, pop.active, pop.status, pop.location, pop.origin, pop.days_displaced,

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .codes import N_STATUS, N_TYPE, AgentType, LocationKind, Status
+from .codes import HOME_STATUSES, N_STATUS, N_TYPE, AgentType, LocationKind, Status
 from .network import Network, PathTable, enumerate_paths
+from .scenario import daily_increase
 
 _TYPES = [t.name.lower() for t in AgentType]
 
@@ -26,7 +27,10 @@ class LocationState:
     phase: int
     hazard: np.ndarray  # [L]
     damage: np.ndarray  # [L]
-    aid: np.ndarray  # [L], 0..1 (aid and information reaching people there; policies set it)
+    aid: np.ndarray  # [T, L], 0..1: aid reaching each agent type there (policies set level and reach)
+    push_bonus: np.ndarray  # [L]: extra push to leave (an early warning); policies set it
+    pull_bonus: np.ndarray  # [T, L]: extra pull of a destination (an evacuation call); policies set it
+    border_open: np.ndarray  # bool [T, 2, E]: border edges open to type t without/with documents today
     in_site: np.ndarray  # [L] persons in sites
     persons_at: np.ndarray  # [L] persons at each location in any status
     site_capacity: np.ndarray  # [L] persons; -1: no limit
@@ -129,27 +133,47 @@ class CrisisflowRules(RuleSet):
         L = self.net.n_locations
         crowd = _crowding(st.in_site, st.site_capacity)
         p = np.zeros((N_TYPE, N_STATUS, L))
-        push = c.push_hazard * st.hazard + c.push_damage * st.damage + c.push_neighbours_gone * st.gone_share
+        push = (c.push_hazard * st.hazard + c.push_damage * st.damage + c.push_neighbours_gone * st.gone_share
+                + st.push_bonus)
         attach = per_type(c.attachment)
-        leave = np.where(push > 0, sigmoid(push[None, :] - attach[:, None] - c.push_aid * st.aid[None, :]), 0.0)
-        for s in (Status.AT_HOME, Status.RETURNED, Status.TRAPPED):
+        leave = np.where(push > 0, sigmoid(push[None, :] - attach[:, None] - c.push_aid * st.aid), 0.0)
+        for s in HOME_STATUSES:
             p[:, s] = leave
-        base = c.move_hazard * st.hazard + c.move_crowding * crowd - c.move_aid * st.aid
+        base = (c.move_hazard * st.hazard + c.move_crowding * crowd)[None, :] - c.move_aid * st.aid
         for s in (Status.IN_SITE, Status.HOSTED, Status.SELF_SETTLED):
-            p[:, s] = sigmoid(getattr(c.move_settled, s.name.lower()) + self._kind_move + base)[None, :]
+            p[:, s] = sigmoid(getattr(c.move_settled, s.name.lower()) + self._kind_move[None, :] + base)
         # leaving a queue is giving up one's place: the kind of place (a transit point) does not speed it up
         for s in (Status.WAITING, Status.STRANDED):
-            p[:, s] = sigmoid(getattr(c.move_settled, s.name.lower()) + base)[None, :]
+            p[:, s] = sigmoid(getattr(c.move_settled, s.name.lower()) + base)
         return DailyTables(p_depart=p, p_continue=p[:, Status.SELF_SETTLED], pull=self._pull(st),
                            border_allowed=self._borders(st))
+
+    def observed_new(self) -> np.ndarray | None:
+        """The scenario's observed daily total; with `displaced_from_sites`, the daily rise of the persons
+        registered in sites (summed over the data's site series, where the data has them)."""
+        series = _site_series(self.scenario)
+        if self.cfg.displaced_from_sites and series:
+            days = self.scenario.timeline.days
+            return daily_increase(np.sum([s[:days] for s in series.values()], axis=0))
+        return self.scenario.observed_new
+
+    def day0_stock(self) -> np.ndarray | None:
+        """With `day0_in_sites`, each site's registered count on day 0 (where the data has site series)."""
+        series = _site_series(self.scenario)
+        if not self.cfg.day0_in_sites or not series:
+            return None
+        stock = np.zeros(self.net.n_locations, dtype=np.int64)
+        index = self.net.index()
+        for site, counts in series.items():
+            stock[index[site]] = int(counts[0])
+        return stock
 
     def _pull(self, st: LocationState) -> np.ndarray:
         c = self.cfg
         free_share = np.where(st.site_capacity > 0, 1.0 - st.in_site / np.maximum(st.site_capacity, 1), 1.0)
-        common = (-c.pull_safety * st.hazard + c.pull_aid * st.aid
-                  + c.pull_crowding * np.log(np.clip(free_share, 0.01, 1.0))
+        common = (-c.pull_safety * st.hazard + c.pull_crowding * np.log(np.clip(free_share, 0.01, 1.0))
                   + c.pull_host_capacity * np.log1p(st.host_free / 100.0) * self._is[LocationKind.TOWN])
-        pull = np.repeat(common[None, :], N_TYPE, axis=0)
+        pull = np.zeros((N_TYPE, self.net.n_locations)) + common + c.pull_aid * st.aid + st.pull_bonus
         with np.errstate(invalid="ignore"):
             for weight, kind in ((c.pull_site, LocationKind.SITE), (c.pull_hub, LocationKind.HUB),
                                  (c.pull_abroad, LocationKind.ABROAD), (c.pull_border, LocationKind.BORDER)):
@@ -157,13 +181,18 @@ class CrisisflowRules(RuleSet):
         return pull
 
     def _borders(self, st: LocationState) -> np.ndarray:
-        E = self.net.n_edges
-        allowed = np.ones((N_TYPE, 2, E), dtype=np.bool_)
+        allowed = st.border_open.copy()
         crossing = self.net.edge_border
         allowed[~self._may_cross] &= ~crossing[None, :]
         if self.cfg.border_requires_documents:
             allowed[:, 0, :] &= ~crossing[None, :]
         return allowed
+
+
+def _site_series(scenario) -> dict[str, np.ndarray] | None:
+    """Observed persons registered in each site per day (a Flee folder's camp series), or None."""
+    flee = getattr(scenario, "flee", None)
+    return flee.camps if flee is not None and flee.camps else None
 
 
 def _crowding(in_site: np.ndarray, capacity: np.ndarray) -> np.ndarray:

@@ -82,11 +82,11 @@ class FleeRules(RuleSet):
         score = self.base_score * np.where(conflict, np.power(float(s["conflict_weight"]), st.hazard), 1.0)
         with np.errstate(divide="ignore"):
             pull = float(s["weight_power"]) * np.log((float(s["weight_softening"]) + score) * self._cap_multiplier(st))
-        border = np.ones((N_TYPE, 2, self.net.n_edges), dtype=np.bool_)
+        border = st.border_open
         # avoid_short_stints: towns are passed through when the day's distance allows (Person.finish_travel)
         onward = np.where(self.is_camp, chance, 1.0) if s["avoid_short_stints"] else chance
         return DailyTables(p_depart=p, p_continue=np.repeat(onward[None, :], N_TYPE, axis=0),
-                           pull=np.repeat(pull[None, :], N_TYPE, axis=0), border_allowed=border)
+                           pull=pull[None, :] + st.pull_bonus, border_allowed=border)
 
     def _cap_multiplier(self, st: LocationState) -> np.ndarray:
         """1 below capacity_buffer x capacity, falling linearly to 0 at capacity (moving.getCapMultiplier)."""

@@ -69,8 +69,10 @@ def paths(rules):
 def state(net, **kw):
     L, E = net.n_locations, net.n_edges
     base = {f.name: np.zeros(L) for f in dataclasses.fields(LocationState)}  # any other [L] field: zeros
-    base.update(day=0, phase=1, site_capacity=net.capacity.astype(np.float64), edge_open=np.ones(E, dtype=bool))
-    base.update({k: np.asarray(v, dtype=np.float64) if k not in ("day", "phase", "edge_open") else v for k, v in kw.items()})
+    base.update(day=0, phase=1, site_capacity=net.capacity.astype(np.float64), edge_open=np.ones(E, dtype=bool),
+                border_open=np.ones((N_TYPE, 2, E), dtype=bool))
+    base.update({k: np.asarray(v, dtype=np.float64) if k not in ("day", "phase", "edge_open", "border_open") else v
+                 for k, v in kw.items()})
     return LocationState(**base)
 
 

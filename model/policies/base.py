@@ -1,7 +1,10 @@
 """What every MCOF operation implements. Operations act at a fixed stage of the day (see CrisisModel)."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 if TYPE_CHECKING:
     from ..model import CrisisModel
@@ -18,3 +21,7 @@ class Policy:
 
     def apply(self, model: "CrisisModel") -> None:
         """Act on the model's arrays for the current day."""
+
+    def series(self, model: "CrisisModel") -> Iterator[tuple[str, str, np.ndarray]]:
+        """What it did, as (indicator, key, value per day) for the results table."""
+        return iter(())
