@@ -60,14 +60,25 @@ def ranked_fit(rows: np.ndarray, places: np.ndarray, sizes: np.ndarray, priority
     return admitted
 
 
-def admit(pop: Population, net: Network, slots: np.ndarray, seed: int, day: int, stranded_after: int) -> AdmissionResult:
-    """Admit queued agents; those left waiting count another day, and become stranded past the threshold."""
+def admit(pop: Population, net: Network, slots: np.ndarray, seed: int, day: int, stranded_after: int,
+          filters=()) -> AdmissionResult:
+    """Admit queued agents; those left waiting count another day, and become stranded past the threshold.
+
+    Referred persons and the vulnerable (unaccompanied children, victims of trafficking) go first.
+    `filters` are callables (queued rows, their locations) -> mask of rows that may be admitted today
+    (evacuation eligibility, for example); the others keep their place in the queue.
+    """
     status = pop.status
     queued = np.nonzero(pop.active & ((status == Status.WAITING) | (status == Status.STRANDED)))[0]
     loc = pop.location[queued]
-    vulnerable = pop.unaccompanied_child[queued] | pop.trafficking_victim[queued]
+    eligible = np.ones(len(queued), dtype=np.bool_)
+    for allowed in filters:
+        eligible &= allowed(queued, loc)
+    priority = pop.referred[queued] | pop.unaccompanied_child[queued] | pop.trafficking_victim[queued]
     key = rng.uniform_array(seed, queued, day, rng.QUEUE_ORDER)
-    ok = ranked_fit(queued, loc, pop.size[queued], vulnerable, key, slots)
+    ok = np.zeros(len(queued), dtype=np.bool_)
+    ok[eligible] = ranked_fit(queued[eligible], loc[eligible], pop.size[queued][eligible], priority[eligible],
+                              key[eligible], slots)
     kind = net.kind[loc]
     admitted_persons = np.bincount(loc[ok], weights=pop.size[queued][ok], minlength=net.n_locations).astype(np.int64)
 

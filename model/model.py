@@ -59,6 +59,8 @@ class CrisisModel(mesa.Model):
         self._faces: dict[int, mesa.Agent] = {}
         self._populate()
         self.policies = list(policies)
+        #: callables (queued rows, their locations) -> rows that may be admitted today; policies add them
+        self.admission_filters: list = []
         for policy in self.policies:
             policy.setup(self)
         self._tally()
@@ -139,10 +141,12 @@ class CrisisModel(mesa.Model):
         self._spawn_observed(d)
         gated = gated_locations(self.network.kind, self._admission_capacity(), self.throughput)
         self._move(d, gated)
+        self.evacuated_today = np.empty(0, dtype=np.int64)  # rows evacuated today, for after-admission policies
         if gated.any():  # nobody queues where no place admits by capacity
             result = admit(self.population, self.network,
                            queue_slots(self.network, self._in_site, self._admission_capacity(), self.throughput),
-                           self.seed_value, d, self.scenario.stranded_after_days)
+                           self.seed_value, d, self.scenario.stranded_after_days, self.admission_filters)
+            self.evacuated_today = result.evacuated_rows
             self._record_evacuations(d, result.evacuated_rows)
         if (self._host_places > self._hosted).any():
             place_with_hosts(self.population, self.network.kind, self._host_places, self._hosted, self.seed_value, d)

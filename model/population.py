@@ -30,6 +30,7 @@ SCHEMA: dict[str, tuple[type, object]] = {
     "unaccompanied_child": (np.bool_, False),
     "trafficking_victim": (np.bool_, False),
     "no_language_access": (np.bool_, False),  # cannot read aid information in the languages it is given in
+    "referred": (np.bool_, False),  # identified as vulnerable and referred: priority in queues, protected status
 }
 
 
