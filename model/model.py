@@ -259,8 +259,9 @@ class CrisisModel(mesa.Model):
     def _record_evacuations(self, d: int, rows: np.ndarray) -> None:
         if len(rows):
             nat = self.population.nationality[rows].astype(np.int64) + 1
-            self.recorder.evacuated[d] = np.bincount(nat, weights=self.population.size[rows],
-                                                     minlength=self.recorder.evacuated.shape[1])
+            # += : pick-up missions may have added evacuees to the same day already
+            self.recorder.evacuated[d] += np.bincount(nat, weights=self.population.size[rows],
+                                                      minlength=self.recorder.evacuated.shape[1]).astype(np.int64)
 
     def _tally(self) -> None:
         pop, L = self.population, self.network.n_locations

@@ -26,6 +26,12 @@ SPAWN = 6
 INIT = 7
 CONTINUE = 16  # + leg: move on from a town reached with distance left today
 CHOOSE_AGAIN = 32  # + leg: the choice made when moving on
+# operations (model/policies)
+MISSION_ORDER = 64  # who boards a pick-up mission first
+ISSUE_ORDER = 65  # who gets travel documents first
+UNDOCUMENTED = 66  # who lacks documents when a policy sets the share
+IDENTIFY = 67  # who is identified for referral today
+EARLY_EVACUATION = 68  # who is moved pre-emptively on an alert
 
 
 @njit(uint64(uint64), cache=True, inline="always")

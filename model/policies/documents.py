@@ -1,0 +1,109 @@
+"""Consular liaison for emergency travel documents (MCOF operation; IOM 2012, the framework's seed document).
+
+Migrants without a passport or travel document cannot cross a border that requires one (crisisflow rules:
+`border_requires_documents`) nor board an evacuation that requires one. Consulates, or consular teams at
+border points, issue documents each day to undocumented migrants present there: those queued first
+(waiting or stranded), then in a fair random order, up to the day's number of documents (persons).
+
+`undocumented_share` replaces the data's share of migrants without documents, at set-up: one number for
+every migrant or a mapping by nationality (nationalities left out keep the data's documents).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import rng
+from ..admission import ranked_fit
+from ..codes import AgentType, LocationKind, Status
+from .base import Policy
+from .inputs import OperationInput, plain
+
+#: random-number purposes (the core's purposes stay below 64)
+POINT_KEYS = {"location", "per_day", "from", "to", "nationalities"}
+
+
+@dataclass(frozen=True)
+class IssuingPoint:
+    location: int
+    per_day: int
+    days: slice
+    nationalities: np.ndarray | None  # bool [N + 1] by nationality + 1; None: every nationality
+
+
+class ConsularDocuments(Policy):
+    """Emergency travel documents issued at consulates and border points.
+
+    issuing_points: [{location, per_day, from, to, nationalities: [...]}], dates YYYY-MM-DD, either may be
+    left out; undocumented_share: a share in [0, 1], or {nationality: share}, or null (the data's).
+    """
+
+    stage = "before_decisions"
+
+    def __init__(self, issuing_points: Sequence = (), undocumented_share: float | Mapping | None = None):
+        self.issuing_points = plain(issuing_points) or []
+        self.undocumented_share = plain(undocumented_share)
+
+    def setup(self, model) -> None:
+        inp = OperationInput(model, self)
+        self._points = [self._read_point(inp, raw, f"issuing_points[{k}]") for k, raw in enumerate(self.issuing_points)]
+        if self.undocumented_share is not None:
+            self._set_undocumented(model, inp)
+        self._issued = np.zeros((model.days, len(self._points)), dtype=np.int64)  # persons per day by point
+        self._undocumented = np.zeros(model.days, dtype=np.int64)
+
+    @staticmethod
+    def _read_point(inp: OperationInput, raw, f: str) -> IssuingPoint:
+        e = inp.fields(raw, POINT_KEYS, f)
+        places = tuple(k for k in LocationKind if k != LocationKind.ABROAD)
+        return IssuingPoint(location=inp.location(e.get("location"), f"{f}.location", kinds=places),
+                            per_day=inp.count(e.get("per_day"), f"{f}.per_day"), days=inp.window(e, f),
+                            nationalities=inp.nationality_mask(e.get("nationalities"), f"{f}.nationalities"))
+
+    def _set_undocumented(self, model, inp: OperationInput) -> None:
+        """Draw who lacks documents from the given shares (one draw per agent, the same for every policy run)."""
+        share = np.full(len(inp.nationalities) + 1, np.nan)  # by nationality + 1; NaN: keep the data's
+        if isinstance(self.undocumented_share, Mapping):
+            for name, value in self.undocumented_share.items():
+                if name not in inp.nationalities:
+                    raise inp.error(f"undocumented_share.{name}", f"'{name}' is not a nationality of the scenario's "
+                                                                  f"migrants {inp.nationalities}")
+                share[inp.nationalities.index(name) + 1] = inp.share(value, f"undocumented_share.{name}")
+        else:
+            share[:] = inp.share(self.undocumented_share, "undocumented_share")
+        pop = model.population
+        rows = np.nonzero(pop.active & (pop.agent_type == AgentType.MIGRANT))[0]
+        s = share[pop.nationality[rows] + 1]
+        rows, s = rows[~np.isnan(s)], s[~np.isnan(s)]
+        pop.has_documents[rows] = rng.uniform_array(model.seed_value, rows, 0, rng.UNDOCUMENTED) >= s
+
+    def apply(self, model) -> None:
+        pop, d = model.population, model.day
+        undocumented = pop.active & (pop.agent_type == AgentType.MIGRANT) & ~pop.has_documents
+        present = undocumented & (pop.status != Status.ON_THE_MOVE)
+        for p, point in enumerate(self._points):
+            if not point.days.start <= d < point.days.stop:
+                continue
+            rows = np.nonzero(present & (pop.location == point.location))[0]
+            if point.nationalities is not None:
+                rows = rows[point.nationalities[pop.nationality[rows] + 1]]
+            queued = (pop.status[rows] == Status.WAITING) | (pop.status[rows] == Status.STRANDED)
+            key = rng.uniform_array(model.seed_value, rows, d, rng.ISSUE_ORDER)
+            issued = rows[ranked_fit(rows, np.zeros(len(rows), dtype=np.int64), pop.size[rows], queued, key,
+                                     np.array([point.per_day], dtype=np.int64))]
+            pop.has_documents[issued] = True
+            present[issued] = undocumented[issued] = False
+            self._issued[d, p] = pop.size[issued].sum()
+        self._undocumented[d] = pop.size[undocumented].sum()
+
+    def series(self, model) -> Iterator[tuple[str, str, np.ndarray]]:
+        """documents_issued_cumulative (total and by place), and undocumented migrants after each day's issuing."""
+        n = model.recorder.days_recorded
+        issued = np.cumsum(self._issued[:n], axis=0).astype(np.float64)
+        yield "documents_issued_cumulative", "", issued.sum(axis=1)
+        locations = np.array([p.location for p in self._points], dtype=np.int64)
+        for loc in dict.fromkeys(locations.tolist()):
+            yield "documents_issued_cumulative", model.network.names[loc], issued[:, locations == loc].sum(axis=1)
+        yield "undocumented_migrants", "", self._undocumented[:n].astype(np.float64)

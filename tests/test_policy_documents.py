@@ -1,0 +1,131 @@
+"""Consular documents: issuing by place, date and nationality, queued first, the undocumented share, bad input."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crisisflow.model.codes import EXIT_STATUSES, AgentType, Status
+from crisisflow.model.errors import InputError
+from crisisflow.model.model import CrisisModel
+from crisisflow.model.policies.documents import ConsularDocuments
+from crisisflow.model.scenario import build_scenario
+
+from conftest import rules_cfg, scenario_cfg, write_folder
+
+CONFLICT_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01", "intensity": 1.0}]
+CERTAIN = dict(push_hazard=100.0, move_settled={"waiting": -100.0, "stranded": -100.0, "in_site": -100.0})
+UNDOCUMENTED = ("A,migrant,X,20,1,0.0,0,0,0",)
+
+
+def border_model(tmp_path, policy, populations=UNDOCUMENTED, days=10, events=CONFLICT_AT_A, **rules):
+    """Town A -> border point B (10 persons a day) -> Abroad; crossing requires documents (the rules' default)."""
+    folder = write_folder(tmp_path / "border",
+                          ["A,town,Home,0,0,20,,", "B,border,Home,0,1,0,,10", "Abroad,abroad,Other,0,2,0,,"],
+                          ["A,B,10,road,", "B,Abroad,10,road,"], list(populations))
+    scenario = build_scenario(scenario_cfg(folder, days, events, stranded_after_days=3))
+    return CrisisModel(scenario, rules_cfg(**CERTAIN, **rules), seed=2, policies=[policy])
+
+
+def assert_conserved(model):
+    rec = model.recorder
+    present = rec.loc_status.sum(axis=(1, 2))
+    exits = rec.type_status[:, :, list(EXIT_STATUSES)].sum(axis=(1, 2))
+    assert (present == np.cumsum(rec.entered) - exits).all()
+
+
+def series(model):
+    from crisisflow.model.indicators import indicator_series
+
+    return {(name, key): values for name, key, values in indicator_series(model)}
+
+
+def crossed(model):
+    return int(model.recorder.crossings[:, 1].sum())
+
+
+def test_documents_issued_at_the_border_point_let_migrants_cross(tmp_path):
+    without = border_model(tmp_path, ConsularDocuments())
+    without.run()
+    assert crossed(without) == 0  # undocumented migrants may reach B but not cross
+    issued = border_model(tmp_path, ConsularDocuments(issuing_points=[{"location": "B", "per_day": 5}]))
+    issued.run()
+    assert crossed(issued) > 0
+    s = series(issued)
+    assert s["documents_issued_cumulative", ""][-1] == s["documents_issued_cumulative", "B"][-1] > 0
+    assert (np.diff(s["documents_issued_cumulative", ""]) <= 5).all()
+    assert s["undocumented_migrants", ""][-1] == 20 - s["documents_issued_cumulative", ""][-1]
+    assert_conserved(issued)
+
+
+def test_issuing_counts_persons_by_date_and_nationality(tmp_path):
+    """No hazard, nobody moves: a consulate in A issues 3 a day from day 1 to day 3 to nationality X only."""
+    pops = ("A,migrant,X,10,1,0.0,0,0,0", "A,migrant,Y,4,1,0.0,0,0,0")
+    point = {"location": "A", "per_day": 3, "from": "2020-01-02", "to": "2020-01-04", "nationalities": ["X"]}
+    model = border_model(tmp_path, ConsularDocuments(issuing_points=[point]), pops, days=6, events=[])
+    model.run()
+    s = series(model)
+    assert s["documents_issued_cumulative", "A"].tolist() == [0, 3, 6, 9, 9, 9]
+    assert s["undocumented_migrants", ""].tolist() == [14, 11, 8, 5, 5, 5]
+    pop = model.population
+    assert not pop.has_documents[pop.nationality == 1].any()
+
+
+def test_waiting_migrants_get_documents_first(tmp_path):
+    model = border_model(tmp_path, ConsularDocuments(issuing_points=[{"location": "A", "per_day": 2}]), days=3,
+                         events=[])
+    queued = np.array([4, 11])
+    model.population.status[queued] = Status.WAITING
+    model.step()
+    assert np.nonzero(model.population.has_documents)[0].tolist() == queued.tolist()
+
+
+def test_undocumented_share_overrides_the_data_reproducibly(tmp_path):
+    pops = ("A,migrant,X,400,1,1.0,0,0,0", "A,migrant,Y,400,1,1.0,0,0,0")
+    shares = {}
+    for share in (0.0, 0.25, 1.0, {"Y": 0.5}):
+        model = border_model(tmp_path, ConsularDocuments(undocumented_share=share), pops, events=[])
+        pop = model.population
+        shares[str(share)] = [1 - pop.has_documents[pop.nationality == k].mean() for k in (0, 1)]
+    assert shares["0.0"] == [0, 0] and shares["1.0"] == [1, 1]
+    assert all(0.18 < s < 0.32 for s in shares["0.25"])
+    assert shares["{'Y': 0.5}"][0] == 0 and 0.42 < shares["{'Y': 0.5}"][1] < 0.58
+    again = border_model(tmp_path, ConsularDocuments(undocumented_share=0.25), pops, events=[])
+    first = border_model(tmp_path, ConsularDocuments(undocumented_share=0.25), pops, events=[])
+    assert np.array_equal(again.population.has_documents, first.population.has_documents)
+
+
+@pytest.mark.parametrize("kwargs, key", [
+    (dict(issuing_points=[{"location": "Consulate", "per_day": 5}]), "policy.operations[0].issuing_points[0].location"),
+    (dict(issuing_points=[{"location": "Abroad", "per_day": 5}]), "policy.operations[0].issuing_points[0].location"),
+    (dict(issuing_points=[{"location": "A", "per_day": -1}]), "policy.operations[0].issuing_points[0].per_day"),
+    (dict(issuing_points=[{"location": "A", "per_day": 1, "from": "2019-01-01"}]),
+     "policy.operations[0].issuing_points[0].from"),
+    (dict(issuing_points=[{"location": "A", "per_day": 1, "from": "2020-01-05", "to": "2020-01-01"}]),
+     "policy.operations[0].issuing_points[0].to"),
+    (dict(issuing_points=[{"location": "A", "per_day": 1, "nationalities": ["Z"]}]),
+     "policy.operations[0].issuing_points[0].nationalities[0]"),
+    (dict(issuing_points=[{"location": "A", "documents": 1}]), "policy.operations[0].issuing_points[0].documents"),
+    (dict(undocumented_share=1.5), "policy.operations[0].undocumented_share"),
+    (dict(undocumented_share={"Z": 0.5}), "policy.operations[0].undocumented_share.Z"),
+])
+def test_bad_input_names_the_key(tmp_path, kwargs, key):
+    with pytest.raises(InputError) as err:
+        border_model(tmp_path, ConsularDocuments(**kwargs))
+    assert key in str(err.value) and "policy config" in str(err.value)
+
+
+def test_config_composes_and_runs_on_the_default_scenario():
+    from hydra import compose, initialize_config_dir
+
+    from crisisflow.experiments.run import CONFIG_DIR, build_model
+
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose(config_name="config", overrides=["policy=documents", "sim.days=30"])
+    model = build_model(cfg)
+    model.run()
+    s = series(model)
+    assert s["documents_issued_cumulative", "Capital"][-1] > 0
+    assert s["documents_issued_cumulative", "Border East"][-1] > 0
+    assert s["undocumented_migrants", ""][-1] < s["undocumented_migrants", ""][0]
+    assert model.recorder.type_status[-1, AgentType.MIGRANT, Status.CROSSED_BORDER] > 0
+    assert_conserved(model)

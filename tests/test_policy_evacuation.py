@@ -1,0 +1,166 @@
+"""Evacuation: seats at hubs by date, eligibility, the call toward hubs, pick-up missions, conservation, bad input."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crisisflow.model.codes import EXIT_STATUSES, AgentType, Status
+from crisisflow.model.errors import InputError
+from crisisflow.model.model import CrisisModel
+from crisisflow.model.policies.evacuation import Evacuation
+from crisisflow.model.scenario import build_scenario
+
+from conftest import rules_cfg, scenario_cfg, write_folder
+
+CONFLICT_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01", "intensity": 1.0}]
+#: leaving a hazard is certain and nobody gives up a queue
+CERTAIN = dict(push_hazard=100.0, move_settled={"waiting": -100.0, "stranded": -100.0, "in_site": -100.0})
+HUB_ALL_RUN = {"location": "H", "mode": "air", "seats_per_day": 5}
+
+
+def hub_model(tmp_path, policy, populations=("A,migrant,X,40,1,1.0,0,0,0",), days=8, **rules):
+    """Migrants flee town A (conflict) to hub H, the only place they can go, and queue there on day 0."""
+    folder = write_folder(tmp_path / "hub", ["A,town,Home,0,0,100,,", "H,hub,Home,0,1,0,,0", "T,town,Home,1,0,0,,"],
+                          ["A,H,10,road,", "A,T,10,road,"], list(populations))
+    scenario = build_scenario(scenario_cfg(folder, days, CONFLICT_AT_A, stranded_after_days=3))
+    return CrisisModel(scenario, rules_cfg(**CERTAIN, **rules), seed=1, policies=[policy])
+
+
+def assert_conserved(model):
+    rec = model.recorder
+    present = rec.loc_status.sum(axis=(1, 2))
+    exits = rec.type_status[:, :, list(EXIT_STATUSES)].sum(axis=(1, 2))
+    assert (present == np.cumsum(rec.entered) - exits).all()
+
+
+def evacuated(model):
+    return model.recorder.type_status[:, AgentType.MIGRANT, Status.EVACUATED]
+
+
+def series(model):
+    from crisisflow.model.indicators import indicator_series
+
+    return {(name, key): values for name, key, values in indicator_series(model)}
+
+
+def test_more_seats_more_evacuated_fewer_stranded(tmp_path):
+    results = {}
+    for seats in (2, 10):
+        call_off = dict(pull_hub={"migrant": 50.0})  # everyone heads to the hub whatever the call
+        model = hub_model(tmp_path, Evacuation(hubs=[{**HUB_ALL_RUN, "seats_per_day": seats}]), **call_off)
+        model.run()
+        assert_conserved(model)
+        results[seats] = (evacuated(model)[-1], model.recorder.type_status[-1, :, Status.STRANDED].sum())
+    assert results[10][0] == 40 and results[2][0] == 16  # 10 a day empties the queue; 2 a day for 8 days
+    assert results[10][1] == 0 < results[2][1]
+
+
+def test_hub_is_closed_outside_its_dates_and_series_count_by_mode(tmp_path):
+    hubs = [{"location": "H", "mode": "sea", "seats_per_day": 4, "from": "2020-01-03", "to": "2020-01-04"},
+            {"location": "H", "mode": "air", "seats_per_day": 6, "from": "2020-01-06"}]
+    model = hub_model(tmp_path, Evacuation(hubs=hubs), pull_hub={"migrant": 50.0})
+    model.run()
+    assert np.diff(evacuated(model), prepend=0).tolist() == [0, 0, 4, 4, 0, 6, 6, 6]
+    s = series(model)
+    assert s["evacuated_cumulative", "sea"][-1] == 8 and s["evacuated_cumulative", "air"][-1] == 18
+    assert s["evacuated_cumulative", ""][-1] == 26  # the core's total by nationality counts the same persons
+    assert s["evacuation_seats", "H"].tolist() == [0, 0, 4, 4, 0, 6, 6, 6]
+    assert_conserved(model)
+
+
+def test_only_eligible_agents_board(tmp_path):
+    pops = ("A,migrant,X,10,1,1.0,0,0,0", "A,migrant,X,10,1,0.0,0,0,0", "A,migrant,Y,10,1,1.0,0,0,0")
+    rules = dict(pull_hub={"migrant": 50.0}, border_requires_documents=False)
+    strict = hub_model(tmp_path, Evacuation(hubs=[{**HUB_ALL_RUN, "seats_per_day": 100}], nationalities=["X"]),
+                       pops, **rules)
+    strict.run()
+    pop = strict.population
+    gone = pop.status == Status.EVACUATED
+    assert gone.sum() == 10 and pop.has_documents[gone].all() and (pop.nationality[gone] == 0).all()
+    assert (pop.status[~gone] == Status.STRANDED).all() and (pop.location[~gone] == 1).all()  # still queued at H
+    everyone = hub_model(tmp_path, Evacuation(hubs=[{**HUB_ALL_RUN, "seats_per_day": 100}],
+                                              documents_required=False), pops, **rules)
+    everyone.run()
+    assert evacuated(everyone)[-1] == 30
+
+
+def test_call_draws_eligible_migrants_toward_open_hubs(tmp_path):
+    """A and its neighbours: hub H or town T; the call (a pull bonus at the open hub) sends more to H."""
+    arrivals = {}
+    for pull in (0.0, 2.0):
+        model = hub_model(tmp_path, Evacuation(hubs=[HUB_ALL_RUN], pull=pull), days=1, pull_hub={"migrant": 0.0})
+        model.step()
+        arrivals[pull] = model.recorder.loc_status[0, 1].sum() + evacuated(model)[0]  # persons who reached H on day 0
+    assert 0 < arrivals[0.0] < arrivals[2.0]
+
+
+def test_mission_picks_up_vulnerable_first_and_counts_in_the_core_total(tmp_path):
+    """No hazard: migrants stay home in A; a mission on day 2 takes 10 of them, the 3 unaccompanied children first."""
+    folder = write_folder(tmp_path / "calm", ["A,town,Home,0,0,100,,", "B,town,Home,0,1,100,,"], ["A,B,50,road,"],
+                          ["A,migrant,X,30,1,1.0,0,0,0", "A,migrant,Y,3,1,1.0,1.0,0,0", "B,migrant,X,5,1,1.0,0,0,0"])
+    mission = Evacuation(missions=[{"date": "2020-01-03", "location": "A", "mode": "land", "seats": 10}])
+    model = CrisisModel(build_scenario(scenario_cfg(folder, 5, [])), rules_cfg(), seed=4, policies=[mission])
+    model.run()
+    pop = model.population
+    gone = pop.status == Status.EVACUATED
+    assert gone.sum() == 10 and not pop.active[gone].any() and (pop.location[gone] == 0).all()
+    assert pop.unaccompanied_child[gone].sum() == 3
+    assert np.diff(evacuated(model), prepend=0).tolist() == [0, 0, 10, 0, 0]
+    assert model.recorder.evacuated[2].tolist() == [0, 7, 3]  # by nationality + 1: X, Y
+    assert series(model)["evacuated_cumulative", "land"].tolist() == [0, 0, 10, 10, 10]
+    assert_conserved(model)
+
+
+def test_core_total_counts_missions_on_days_a_hub_boards_too(tmp_path):
+    mission = {"date": "2020-01-02", "location": "H", "mode": "sea", "seats": 7}
+    model = hub_model(tmp_path, Evacuation(hubs=[HUB_ALL_RUN], missions=[mission]), pull_hub={"migrant": 50.0})
+    model.run()
+    assert model.recorder.evacuated.sum() == evacuated(model)[-1] == 40
+
+
+def test_persons_conserved_with_hubs_and_missions(tmp_path):
+    missions = [{"date": "2020-01-02", "location": "H", "mode": "sea", "seats": 7},
+                {"date": "2020-01-04", "location": "T", "mode": "land", "seats": 9}]
+    pops = ("A,migrant,X,40,2,0.5,0.1,0.1,0", "A,host_household,,50,5,1,0,0,0")
+    model = hub_model(tmp_path, Evacuation(hubs=[HUB_ALL_RUN], missions=missions), pops)
+    model.run()
+    assert_conserved(model)
+    assert evacuated(model)[-1] > 0
+
+
+@pytest.mark.parametrize("kwargs, key", [
+    (dict(hubs=[{**HUB_ALL_RUN, "location": "Nowhere"}]), "policy.operations[0].hubs[0].location"),
+    (dict(hubs=[{**HUB_ALL_RUN, "location": "A"}]), "policy.operations[0].hubs[0].location"),  # a town, not a hub
+    (dict(hubs=[{**HUB_ALL_RUN, "seats_per_day": -5}]), "policy.operations[0].hubs[0].seats_per_day"),
+    (dict(hubs=[{**HUB_ALL_RUN, "from": "2019-12-01"}]), "policy.operations[0].hubs[0].from"),
+    (dict(hubs=[{**HUB_ALL_RUN, "from": "2020-01-05", "to": "2020-01-02"}]), "policy.operations[0].hubs[0].to"),
+    (dict(hubs=[{**HUB_ALL_RUN, "mode": "rail"}]), "policy.operations[0].hubs[0].mode"),
+    (dict(hubs=[{**HUB_ALL_RUN, "seats": 3}]), "policy.operations[0].hubs[0].seats"),
+    (dict(hubs=[HUB_ALL_RUN, {**HUB_ALL_RUN, "from": "2020-01-03"}]), "policy.operations[0].hubs[1].from"),
+    (dict(missions=[{"date": "2019-06-01", "location": "A", "mode": "sea", "seats": 1}]),
+     "policy.operations[0].missions[0].date"),
+    (dict(missions=[{"date": "2020-01-02", "location": "Atlantis", "mode": "sea", "seats": 1}]),
+     "policy.operations[0].missions[0].location"),
+    (dict(missions=[{"date": "2020-01-02", "location": "A", "mode": "sea", "seats": -1}]),
+     "policy.operations[0].missions[0].seats"),
+    (dict(nationalities=["Z"]), "policy.operations[0].nationalities[0]"),
+    (dict(types=["tourist"]), "policy.operations[0].types[0]"),
+])
+def test_bad_input_names_the_key(tmp_path, kwargs, key):
+    with pytest.raises(InputError) as err:
+        hub_model(tmp_path, Evacuation(**kwargs))
+    assert key in str(err.value) and "policy config" in str(err.value)
+
+
+def test_config_composes_and_runs_on_the_default_scenario():
+    from hydra import compose, initialize_config_dir
+
+    from crisisflow.experiments.run import CONFIG_DIR, build_model
+
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose(config_name="config", overrides=["policy=evacuation", "sim.days=30"])
+    model = build_model(cfg)
+    model.run()
+    s = series(model)
+    assert s["evacuated_cumulative", "sea"][-1] > 0 and s["evacuated_cumulative", "land"][-1] > 0
+    assert_conserved(model)

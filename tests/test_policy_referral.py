@@ -1,0 +1,125 @@
+"""Referral: identification of unaccompanied children and victims of trafficking by place, queue priority,
+protected status, conservation, bad input."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crisisflow.model.codes import EXIT_STATUSES, Status
+from crisisflow.model.errors import InputError
+from crisisflow.model.model import CrisisModel
+from crisisflow.model.policies.referral import Referral
+from crisisflow.model.scenario import build_scenario
+
+from conftest import rules_cfg, scenario_cfg, write_folder
+
+CONFLICT_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01", "intensity": 1.0}]
+CERTAIN = dict(push_hazard=100.0, move_settled={"waiting": -100.0, "stranded": -100.0, "in_site": -100.0})
+#: 10 migrants, 3 unaccompanied children and 2 victims of trafficking, all fleeing A for hub H
+MIXED = ("A,migrant,X,10,1,1.0,0,0,0", "A,migrant,X,3,1,1.0,1.0,0,0", "A,migrant,X,2,1,1.0,0,1.0,0")
+A, H = 0, 1
+
+
+def hub_model(tmp_path, policy, seats=1, days=8, populations=MIXED, events=CONFLICT_AT_A):
+    """Town A (conflict) -> hub H (`seats` a day); B is a town nobody covers."""
+    folder = write_folder(tmp_path / "hub",
+                          ["A,town,Home,0,0,100,,", f"H,hub,Home,0,1,0,,{seats}", "B,town,Home,1,0,0,,"],
+                          ["A,H,10,road,", "A,B,500,road,"], list(populations))
+    scenario = build_scenario(scenario_cfg(folder, days, events, stranded_after_days=2))
+    return CrisisModel(scenario, rules_cfg(**CERTAIN, pull_hub={"migrant": 50.0}), seed=3, policies=[policy])
+
+
+def assert_conserved(model):
+    rec = model.recorder
+    present = rec.loc_status.sum(axis=(1, 2))
+    exits = rec.type_status[:, :, list(EXIT_STATUSES)].sum(axis=(1, 2))
+    assert (present == np.cumsum(rec.entered) - exits).all()
+
+
+def series(model):
+    from crisisflow.model.indicators import indicator_series
+
+    return {(name, key): values for name, key, values in indicator_series(model)}
+
+
+def test_vulnerable_present_at_covered_places_are_referred(tmp_path):
+    model = hub_model(tmp_path, Referral(rate_per_day={"hub": 1.0}), seats=0, days=2)
+    model.step()
+    pop = model.population
+    vulnerable = pop.unaccompanied_child | pop.trafficking_victim
+    assert (pop.location == H).all()
+    assert np.array_equal(pop.referred, vulnerable)
+    model.step()
+    s = series(model)
+    assert s["referred_cumulative", ""].tolist() == [5, 5]
+    assert s["referred_cumulative", "unaccompanied_child"][-1] == 3
+    assert s["referred_cumulative", "trafficking_victim"][-1] == 2
+
+
+def test_nobody_is_referred_where_no_rate_applies(tmp_path):
+    for policy in (Referral(rate_per_day={"hub": 0.0}), Referral(rate_per_day={"site": 1.0}),
+                   Referral(rate_per_day={"hub": 1.0}, locations=["H"])):
+        calm = hub_model(tmp_path, policy, events=[], days=3)  # no hazard: everyone stays home in A
+        calm.run()
+        assert not calm.population.referred.any()
+
+
+def test_identification_rate_is_a_daily_probability(tmp_path):
+    pops = ("A,migrant,X,400,1,1.0,1.0,0,0",)
+    model = hub_model(tmp_path, Referral(rate_per_day={"hub": 0.25}), seats=0, days=2, populations=pops)
+    model.run()
+    first, total = series(model)["referred_cumulative", ""].tolist()
+    assert 70 < first < 130 and 160 < total < 240  # 25%, then 25% of the rest
+
+
+def test_referred_persons_are_admitted_first(tmp_path):
+    """One seat a day: while referred persons wait at the hub, only referred persons board."""
+    model = hub_model(tmp_path, Referral(rate_per_day={"hub": 1.0}), seats=1, days=8)
+    boarded = []
+    for _ in range(8):
+        referred_waiting = (model.population.referred & model.population.active).any()
+        model.step()
+        if referred_waiting:
+            boarded.append(model.population.referred[model.evacuated_today].all())
+    # referral acts after admission: on day 0 one of the 5 vulnerable boards (the core ranks them first), the 4
+    # others are referred that evening and board on days 1 to 4, before anyone else
+    assert boarded == [True] * 4
+    assert_conserved(model)
+
+
+def test_protected_status_keeps_referred_persons_from_counting_as_stranded(tmp_path):
+    stranded = {}
+    for protected in (False, True):
+        model = hub_model(tmp_path, Referral(rate_per_day={"hub": 1.0}, protected_status=protected), seats=0, days=6)
+        model.run()
+        stranded[protected] = model.recorder.loc_status[-1, H, Status.STRANDED]
+        assert model.recorder.loc_status[-1, H, [Status.WAITING, Status.STRANDED]].sum() == 15
+        assert_conserved(model)
+    assert stranded == {False: 15, True: 10}
+
+
+@pytest.mark.parametrize("kwargs, key", [
+    (dict(rate_per_day={"camp": 0.5}), "policy.operations[0].rate_per_day.camp"),
+    (dict(rate_per_day={"town": 0.5}), "policy.operations[0].rate_per_day.town"),
+    (dict(rate_per_day={"hub": 1.5}), "policy.operations[0].rate_per_day.hub"),
+    (dict(rate_per_day={"hub": -0.1}), "policy.operations[0].rate_per_day.hub"),
+    (dict(rate_per_day={"hub": 0.5}, locations=["Nowhere"]), "policy.operations[0].locations[0]"),
+    (dict(rate_per_day={"hub": 0.5}, locations=["B"]), "policy.operations[0].locations[0]"),  # a town
+])
+def test_bad_input_names_the_key(tmp_path, kwargs, key):
+    with pytest.raises(InputError) as err:
+        hub_model(tmp_path, Referral(**kwargs))
+    assert key in str(err.value) and "policy config" in str(err.value)
+
+
+def test_config_composes_and_runs_on_the_default_scenario():
+    from hydra import compose, initialize_config_dir
+
+    from crisisflow.experiments.run import CONFIG_DIR, build_model
+
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose(config_name="config", overrides=["policy=referral", "sim.days=30"])
+    model = build_model(cfg)
+    model.run()
+    assert series(model)["referred_cumulative", ""][-1] > 0
+    assert_conserved(model)
