@@ -12,7 +12,7 @@ class Recorder:
     def __init__(self, days: int, n_locations: int, n_edges: int, n_countries: int, n_nationalities: int,
                  record_flows: bool = True):
         self.days_recorded = 0
-        self.loc_status = np.zeros((days, n_locations, N_STATUS), dtype=np.int64)
+        self.loc_status = np.zeros((days, n_locations, N_STATUS), dtype=np.int32)  # persons per place fit int32
         self.type_status = np.zeros((days, N_TYPE, N_STATUS), dtype=np.int64)
         self.flows = np.zeros((days, n_edges), dtype=np.int64) if record_flows else None
         self.crossings = np.zeros((days, n_countries), dtype=np.int64)
