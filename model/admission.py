@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import rng
+from . import kernels, rng
 from .codes import LocationKind, Status
 from .network import Network
 from .population import Population
@@ -69,7 +69,7 @@ def admit(pop: Population, net: Network, slots: np.ndarray, seed: int, day: int,
     (evacuation eligibility, for example); the others keep their place in the queue.
     """
     status = pop.status
-    queued = np.nonzero(pop.active & ((status == Status.WAITING) | (status == Status.STRANDED)))[0]
+    queued = kernels.rows_with_status(pop.active, status, Status.WAITING, Status.STRANDED)
     loc = pop.location[queued]
     eligible = np.ones(len(queued), dtype=np.bool_)
     for allowed in filters:

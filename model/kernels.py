@@ -90,24 +90,31 @@ def choice_tables(pull, path_start, path_end, path_nedges, path_edges, path_cost
     for loc in prange(n_loc):
         lo = path_start[loc]
         hi = path_start[loc + 1]
+        crosses = False  # documents only matter where some path crosses a border
+        for p in range(lo, hi):
+            crosses = crosses or path_crosses[p]
         for t in range(pull.shape[0]):
-            for docs in range(2):
+            for docs in (1, 0):
+                if docs == 0 and not crosses:
+                    for p in range(lo, hi):
+                        cum_out[t, 0, p] = cum_out[t, 1, p]
+                    total_out[t, 0, loc] = total_out[t, 1, loc]
+                    last_out[t, 0, loc] = last_out[t, 1, loc]
+                    continue
                 best = -np.inf
-                for p in range(lo, hi):
+                for p in range(lo, hi):  # utilities, kept in cum_out until they become running sums
                     u = path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost, path_crosses,
                                      dist_power, border_penalty, edge_open, edge_border, border_allowed)
+                    cum_out[t, docs, p] = u
                     if u > best:
                         best = u
                 total = 0.0
                 last = -1
                 for p in range(lo, hi):
-                    if best > -np.inf:
-                        u = path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost,
-                                         path_crosses, dist_power, border_penalty, edge_open, edge_border,
-                                         border_allowed)
-                        if u > -np.inf:
-                            total += np.exp(u - best)
-                            last = p
+                    u = cum_out[t, docs, p]
+                    if best > -np.inf and u > -np.inf:
+                        total += np.exp(u - best)
+                        last = p
                     cum_out[t, docs, p] = total
                 total_out[t, docs, loc] = total
                 last_out[t, docs, loc] = last
@@ -276,6 +283,31 @@ def move_agents(seed, day,
                 if choice < 0:
                     break
                 _start(i, choice, status, path, path_pos, link_km_left, path_edges, edge_km)
+
+
+@njit(types.Array(int64, 1, "C")(_B1, _I1, int8, int8), parallel=True, cache=True)
+def rows_with_status(active, status, lo, hi):
+    """Active rows whose status lies in [lo, hi], in row order: the queues and the settled, without NumPy
+    temporaries the size of the population."""
+    n = active.shape[0]
+    counts = np.zeros(N_CHUNKS + 1, dtype=np.int64)
+    for chunk in prange(N_CHUNKS):
+        a, b = chunk_bounds(chunk, n)
+        k = 0
+        for i in range(a, b):
+            if active[i] and lo <= status[i] <= hi:
+                k += 1
+        counts[chunk + 1] = k
+    offsets = np.cumsum(counts)
+    out = np.empty(offsets[-1], dtype=np.int64)
+    for chunk in prange(N_CHUNKS):
+        a, b = chunk_bounds(chunk, n)
+        k = offsets[chunk]
+        for i in range(a, b):
+            if active[i] and lo <= status[i] <= hi:
+                out[k] = i
+                k += 1
+    return out
 
 
 @njit(void(_B1, _I1, _I1, _I4, _I4, _I4, _I8_3, _I8_3, _I8_2, _I8_2, _I8), parallel=True, cache=True)

@@ -243,7 +243,7 @@ class CrisisModel(mesa.Model):
         if rec.flows is not None:
             rec.flows[d] = flows.sum(axis=0)
         rec.crossings[d] = crossings.sum(axis=0)
-        rec.newly_displaced[d] = displaced.sum(axis=0)
+        rec.newly_displaced[d] += displaced.sum(axis=0)  # += : an early evacuation may have counted some
 
     def _returns(self, d: int) -> None:
         c = self.rules_cfg

@@ -32,6 +32,8 @@ ISSUE_ORDER = 65  # who gets travel documents first
 UNDOCUMENTED = 66  # who lacks documents when a policy sets the share
 IDENTIFY = 67  # who is identified for referral today
 EARLY_EVACUATION = 68  # who is moved pre-emptively on an alert
+LOCAL_INTEGRATION = 69  # who settles for good where displaced today
+RESETTLEMENT = 70  # who is resettled to a third country today
 
 
 @njit(uint64(uint64), cache=True, inline="always")

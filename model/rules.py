@@ -139,6 +139,12 @@ class CrisisflowRules(RuleSet):
         leave = np.where(push > 0, sigmoid(push[None, :] - attach[:, None] - c.push_aid * st.aid), 0.0)
         for s in HOME_STATUSES:
             p[:, s] = leave
+        # people who came back (or settled for good) accepted the damage and the empty street: only a new
+        # hazard or a warning moves them again
+        again = c.push_hazard * st.hazard + st.push_bonus
+        leave_again = np.where(again > 0, sigmoid(again[None, :] - attach[:, None] - c.push_aid * st.aid), 0.0)
+        for s in (Status.RETURNED, Status.LOCALLY_INTEGRATED):
+            p[:, s] = leave_again
         base = (c.move_hazard * st.hazard + c.move_crowding * crowd)[None, :] - c.move_aid * st.aid
         for s in (Status.IN_SITE, Status.HOSTED, Status.SELF_SETTLED):
             p[:, s] = sigmoid(getattr(c.move_settled, s.name.lower()) + self._kind_move[None, :] + base)
@@ -174,6 +180,7 @@ class CrisisflowRules(RuleSet):
         common = (-c.pull_safety * st.hazard + c.pull_crowding * np.log(np.clip(free_share, 0.01, 1.0))
                   + c.pull_host_capacity * np.log1p(st.host_free / 100.0) * self._is[LocationKind.TOWN])
         pull = np.zeros((N_TYPE, self.net.n_locations)) + common + c.pull_aid * st.aid + st.pull_bonus
+        pull[:, self._is[LocationKind.SITE] & (st.site_capacity == 0)] = -np.inf  # a closed site is no destination
         with np.errstate(invalid="ignore"):
             for weight, kind in ((c.pull_site, LocationKind.SITE), (c.pull_hub, LocationKind.HUB),
                                  (c.pull_abroad, LocationKind.ABROAD), (c.pull_border, LocationKind.BORDER)):

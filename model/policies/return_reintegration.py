@@ -1,0 +1,152 @@
+"""Return and reintegration, and the other durable solutions (IOM 2012, MCOF: recovery phase).
+
+In recovery, `support` (rebuilt shelter, return packages, safety at origin) is added to the return logit at
+the origins it names; the core return rule already weighs safety, rebuilt housing and time displaced. Also in
+recovery, displaced people may find a durable solution where they are: each day, those displaced longer than
+`integration_after_days` integrate locally (LOCALLY_INTEGRATED where they stay) with probability
+`integration_per_day`, and those displaced longer than `resettlement_after_days` are resettled to a third
+country (RESETTLED: an exit) with probability `resettlement_per_day`.
+
+Reintegration: migrants evacuated, or who crossed into the country of their nationality, join a caseload
+the morning after they arrive (Libya 2011: about 36,000 Bangladeshi migrant workers received reintegration
+assistance; IOM 2012); `served_per_day` persons a day are served, first come first served, in every phase.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import rng
+from ..codes import AgentType, Phase, Status
+from .base import Policy
+from .inputs import OperationInput, plain
+
+if TYPE_CHECKING:
+    from ..model import CrisisModel
+
+#: random-number purposes of the durable-solution draws (the core's stay below 64, other operations' from 64)
+_SETTLED = (Status.IN_SITE, Status.HOSTED, Status.SELF_SETTLED, Status.WAITING, Status.STRANDED)
+
+
+class ReturnReintegration(Policy):
+    """Return support at origins in recovery, local integration and resettlement rates, a reintegration caseload.
+
+    `support`: [{places, from, to, level}] (origins: names or 'all'; dates YYYY-MM-DD, both included, default
+    the whole run); overlapping support adds up.
+    """
+
+    # return support must be in place before the day's returns, which come before the after-admission stage
+    stage = "before_decisions"
+
+    def __init__(self, support: Sequence[Mapping] = (), integration_per_day: float = 0.0,
+                 integration_after_days: int = 180, resettlement_per_day: float = 0.0,
+                 resettlement_after_days: int = 180, served_per_day: int = 0):
+        self.support = plain(support)
+        self.integration_per_day = integration_per_day
+        self.integration_after_days = integration_after_days
+        self.resettlement_per_day = resettlement_per_day
+        self.resettlement_after_days = resettlement_after_days
+        self.served_per_day = served_per_day
+
+    def setup(self, model: "CrisisModel") -> None:
+        inp = OperationInput(model, self)
+        self._integrate = inp.share(self.integration_per_day, "integration_per_day")
+        self._resettle = inp.share(self.resettlement_per_day, "resettlement_per_day")
+        self._integrate_after = inp.count(self.integration_after_days, "integration_after_days")
+        self._resettle_after = inp.count(self.resettlement_after_days, "resettlement_after_days")
+        self._served = inp.count(self.served_per_day, "served_per_day")
+        self.level = _schedule(inp, self.support, "support", "level", _nonnegative(inp), combine=np.add)
+        net, nats = model.network, model.scenario.nationalities
+        country = {c: i for i, c in enumerate(net.countries)}
+        # country index of each nationality, shifted by one (position 0: nationals, who have none)
+        self._home_country = np.array([-1] + [country.get(n, -1) for n in nats], dtype=np.int64)
+        self._joined = np.zeros(0, dtype=np.bool_)
+        days = model.days
+        self.caseload = np.zeros(days, dtype=np.int64)
+        self.served = np.zeros(days, dtype=np.int64)
+        self.integrated = np.zeros(days, dtype=np.int64)
+        self.resettled = np.zeros(days, dtype=np.int64)
+
+    def apply(self, model: "CrisisModel") -> None:
+        d = model.day
+        waiting = (self.caseload[d - 1] if d > 0 else 0) + self._intake(model)
+        self.served[d] = min(self._served, waiting)
+        self.caseload[d] = waiting - self.served[d]
+        if model.phase == Phase.RECOVERY:
+            model.return_support += self.level[d]
+            self._durable_solutions(model)
+
+    def _intake(self, model: "CrisisModel") -> int:
+        """Persons who arrived since yesterday's intake: migrants evacuated or gone home across a border."""
+        pop, net = model.population, model.network
+        if len(self._joined) < pop.n:
+            self._joined = np.r_[self._joined, np.zeros(pop.n - len(self._joined), dtype=np.bool_)]
+        rows = np.nonzero(~self._joined[:pop.n] & (pop.agent_type == AgentType.MIGRANT)
+                          & ((pop.status == Status.EVACUATED) | (pop.status == Status.CROSSED_BORDER)))[0]
+        home = self._home_country[pop.nationality[rows].astype(np.int64) + 1] == net.country[pop.location[rows]]
+        rows = rows[(pop.status[rows] == Status.EVACUATED) | home]
+        self._joined[rows] = True
+        return int(pop.size[rows].sum(dtype=np.int64))
+
+    def _durable_solutions(self, model: "CrisisModel") -> None:
+        pop, d, seed = model.population, model.day, model.seed_value
+        rows = np.nonzero(pop.active & np.isin(pop.status, _SETTLED))[0]
+        days = pop.days_displaced[rows]
+        integrate = ((days > self._integrate_after)
+                     & (rng.uniform_array(seed, rows, d, rng.LOCAL_INTEGRATION) < self._integrate))
+        resettle = (~integrate & (days > self._resettle_after)
+                    & (rng.uniform_array(seed, rows, d, rng.RESETTLEMENT) < self._resettle))
+        for chosen, status, count in ((rows[integrate], Status.LOCALLY_INTEGRATED, self.integrated),
+                                      (rows[resettle], Status.RESETTLED, self.resettled)):
+            pop.status[chosen] = status
+            pop.wait_days[chosen] = 0
+            count[d] = pop.size[chosen].sum(dtype=np.int64)
+        pop.active[rows[resettle]] = False  # gone to a third country: an exit, counted in the core's exits
+
+    def series(self, model: "CrisisModel") -> Iterator[tuple[str, str, np.ndarray]]:
+        n = model.recorder.days_recorded
+        yield "reintegration_caseload", "", self.caseload[:n].astype(np.float64)
+        yield "reintegrated_cumulative", "", np.cumsum(self.served[:n]).astype(np.float64)
+        yield "locally_integrated_cumulative", "", np.cumsum(self.integrated[:n]).astype(np.float64)
+        yield "resettled_cumulative", "", np.cumsum(self.resettled[:n]).astype(np.float64)
+
+
+def _schedule(inp: OperationInput, entries: Sequence[Mapping], name: str, field: str,
+              read: Callable[[object, str], float], combine=np.maximum) -> np.ndarray:
+    """float [days, L]: each entry's `field` (checked by `read`) at its places over its days (`from`..`to`,
+    both included, default the whole run); entries that overlap combine by `combine`."""
+    out = np.zeros((inp.days, inp.net.n_locations))
+    for k, raw in enumerate(entries):
+        where = f"{name}[{k}]"
+        entry = inp.fields(raw, {"places", "from", "to", field}, where)
+        if field not in entry:
+            raise inp.error(f"{where}.{field}", f"no {field} given")
+        value = read(entry[field], f"{where}.{field}")
+        days = inp.window(entry, where)
+        mask = _place_mask(inp, entry.get("places", "all"), f"{where}.places")
+        out[days, mask] = combine(out[days][:, mask], value)
+    return out
+
+
+def _place_mask(inp: OperationInput, names: Sequence[str] | str, field: str) -> np.ndarray:
+    """Places named in the config ('all' or a list of names) as a mask over locations."""
+    mask = np.zeros(inp.net.n_locations, dtype=np.bool_)
+    if names == "all":
+        mask[:] = True
+        return mask
+    if isinstance(names, str) or not isinstance(names, Sequence):
+        raise inp.error(field, f"{names!r}; expected a list of places or 'all'")
+    for k, name in enumerate(names):
+        mask[inp.location(name, f"{field}[{k}]")] = True
+    return mask
+
+
+def _nonnegative(inp: OperationInput) -> Callable[[object, str], float]:
+    """A reader of numbers >= 0 for `_schedule`."""
+    def read(value: object, field: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise inp.error(field, f"{value!r}; expected a number >= 0")
+        return float(value)
+    return read

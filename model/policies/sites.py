@@ -1,0 +1,176 @@
+"""Camp coordination and camp management (CCCM): sites open, expand and close on their dates.
+
+A site's capacity is given in persons, or planned from its land: the Sphere Handbook (2018), Shelter and
+Settlement standard 2, asks for at least 45 m² of total site area per person (roads, services and plots
+included) and standard 3 for at least 3.5 m² of covered living space per person; where several figures are
+given, the smallest holds. Before it opens a site's capacity is 0 (closed) and nobody chooses it; an
+expansion adds the places its own figures give. When a site closes, its residents and its queue go:
+    return          back home, RETURNED at their origin (those with no home town known stay, integrated locally);
+    relocate        to the `relocate_to` site, in its admission queue (WAITING);
+    rental_subsidy  LOCALLY_INTEGRATED where they are.
+Crowding lowers a site's attraction in the rules, which read `model.site_capacity`.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..codes import LocationKind, Status
+from .base import Policy
+from .inputs import OperationInput, plain
+
+if TYPE_CHECKING:
+    from ..model import CrisisModel
+
+SPHERE_SITE_M2 = 45.0  # total site area per person (Sphere 2018, Shelter and Settlement standard 2)
+SPHERE_COVERED_M2 = 3.5  # covered living space per person (Sphere 2018, Shelter and Settlement standard 3)
+ON_CLOSE = ("return", "relocate", "rental_subsidy")
+FIGURES = ("capacity", "area_m2", "covered_m2")
+SITE_KEYS = {"location", "open", "close", "on_close", "relocate_to", "expansions", *FIGURES}
+_QUEUED_OR_IN = (Status.IN_SITE, Status.WAITING, Status.STRANDED)
+
+
+def sphere_capacity(capacity: float | None = None, area_m2: float | None = None,
+                    covered_m2: float | None = None) -> int | None:
+    """Persons a site holds: the smallest of its capacity, area / 45 m² and covered area / 3.5 m² (Sphere 2018)
+    among the figures given; None when none is given."""
+    figures = [capacity, None if area_m2 is None else area_m2 / SPHERE_SITE_M2,
+               None if covered_m2 is None else covered_m2 / SPHERE_COVERED_M2]
+    given = [math.floor(f + 1e-9) for f in figures if f is not None]
+    return min(given) if given else None
+
+
+@dataclass
+class _Site:
+    loc: int
+    capacity: np.ndarray  # int64 [days]: 0 before opening and from closing on
+    close_day: int  # days or more: does not close during the run
+    on_close: str | None
+    relocate_to: int
+
+
+class Sites(Policy):
+    """Sites opening, expanding and closing on their dates; `sites` is a list of entries (see module doc)."""
+
+    stage = "before_decisions"
+
+    def __init__(self, sites: Sequence[Mapping]):
+        self.sites = plain(sites)
+
+    def setup(self, model: "CrisisModel") -> None:
+        inp = OperationInput(model, self)
+        self._sites = [_read_site(inp, model, entry, f"sites[{k}]") for k, entry in enumerate(self.sites)]
+        locs = [s.loc for s in self._sites]
+        if len(set(locs)) < len(locs):
+            raise inp.error("sites", "a site is listed twice; expected one entry per site")
+        open_on = {s.loc: s.capacity for s in self._sites}
+        for k, site in enumerate(self._sites):
+            if site.on_close == "relocate" and site.close_day < model.days:
+                to = site.relocate_to
+                cap = open_on[to][site.close_day] if to in open_on else model.network.capacity[to]
+                if cap == 0:
+                    raise inp.error(f"sites[{k}].relocate_to", f"'{model.network.names[to]}' is closed on the day "
+                                                              "residents would be relocated there")
+        self.moved = {outcome: np.zeros(model.days, dtype=np.int64) for outcome in ON_CLOSE}
+
+    def apply(self, model: "CrisisModel") -> None:
+        d = model.day
+        for site in self._sites:
+            model.site_capacity[site.loc] = site.capacity[d]  # at 0 the rules stop pulling anyone there
+        for site in self._sites:
+            if d == site.close_day:
+                self._close(model, site)
+
+    def _close(self, model: "CrisisModel", site: _Site) -> None:
+        """Move the residents and the queue of a closing site as configured."""
+        pop, d = model.population, model.day
+        rows = np.nonzero(pop.active & np.isin(pop.status, _QUEUED_OR_IN) & (pop.location == site.loc))[0]
+        if len(rows) == 0:
+            return
+        if site.on_close == "relocate":
+            pop.location[rows] = site.relocate_to
+            pop.status[rows] = _arrival_status(model, site.relocate_to)
+            self.moved["relocate"][d] += pop.size[rows].sum(dtype=np.int64)
+        else:
+            home = np.zeros(len(rows), dtype=np.bool_)
+            if site.on_close == "return":  # those with no home town known stay, integrated locally
+                home = pop.origin[rows] >= 0
+                home[home] = model.network.kind[pop.origin[rows[home]]] == LocationKind.TOWN
+            back, stay = rows[home], rows[~home]
+            pop.status[back] = Status.RETURNED
+            pop.location[back] = pop.origin[back]
+            pop.status[stay] = Status.LOCALLY_INTEGRATED
+            self.moved["return"][d] += pop.size[back].sum(dtype=np.int64)
+            self.moved["rental_subsidy"][d] += pop.size[stay].sum(dtype=np.int64)
+        pop.wait_days[rows] = 0
+        pop.path[rows] = -1
+        pop.path_pos[rows] = 0
+        pop.link_km_left[rows] = 0.0
+
+    def series(self, model: "CrisisModel") -> Iterator[tuple[str, str, np.ndarray]]:
+        if not any(s.close_day < model.days for s in self._sites):
+            return
+        n = model.recorder.days_recorded
+        for outcome, persons in self.moved.items():
+            yield "site_closures_moved_cumulative", outcome, np.cumsum(persons[:n]).astype(np.float64)
+
+
+def _read_site(inp: OperationInput, model: "CrisisModel", raw: Mapping, field: str) -> _Site:
+    """One site's capacity day by day (0 while closed), and what happens when it closes."""
+    entry = inp.fields(raw, SITE_KEYS, field)
+    loc = inp.location(entry.get("location"), f"{field}.location", (LocationKind.SITE,))
+    base = _capacity(inp, entry, field)
+    if base is None:
+        base = int(model.network.capacity[loc])
+    cap = np.full(model.days, base, dtype=np.int64)
+    open_day = inp.day(entry["open"], f"{field}.open") if "open" in entry else 0
+    close_day = inp.day(entry["close"], f"{field}.close") if "close" in entry else model.days
+    if close_day <= open_day:
+        raise inp.error(f"{field}.close", "the site closes before it opens")
+    for j, raw_ext in enumerate(entry.get("expansions") or ()):
+        where = f"{field}.expansions[{j}]"
+        ext = inp.fields(raw_ext, {"date", *FIGURES}, where)
+        added = _capacity(inp, ext, where)
+        if "date" not in ext or added is None:
+            raise inp.error(where, "expected a date and the capacity, area_m2 or covered_m2 it adds")
+        if base < 0:
+            raise inp.error(f"{field}.capacity", "the site has no capacity limit to expand; give its capacity")
+        day = inp.day(ext["date"], f"{where}.date")
+        if day < open_day or day >= close_day and "close" in entry:
+            raise inp.error(f"{where}.date", "the expansion is dated outside the days the site is open")
+        cap[day:] += added
+    cap[:open_day] = 0
+    cap[close_day:] = 0
+    on_close = entry.get("on_close")
+    if "close" in entry and on_close not in ON_CLOSE:
+        raise inp.error(f"{field}.on_close", f"{on_close!r}; expected one of {', '.join(ON_CLOSE)}")
+    to = -1
+    if on_close == "relocate":
+        to = inp.location(entry.get("relocate_to"), f"{field}.relocate_to", (LocationKind.SITE,))
+        if to == loc:
+            raise inp.error(f"{field}.relocate_to", "a site cannot relocate its residents to itself")
+    return _Site(loc=loc, capacity=cap, close_day=close_day, on_close=on_close, relocate_to=to)
+
+
+def _capacity(inp: OperationInput, entry: Mapping, field: str) -> int | None:
+    """Persons from the capacity figures of an entry (see `sphere_capacity`); None when none is given."""
+    figures = {}
+    for name in FIGURES:
+        value = entry.get(name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise inp.error(f"{field}.{name}", f"{value!r}; expected a number >= 0")
+        figures[name] = float(value)
+    return sphere_capacity(**figures)
+
+
+def _arrival_status(model: "CrisisModel", to: int) -> int:
+    """Queued at a site that admits under capacity, else in the site at once."""
+    if model.rules.hard_site_capacity and model.site_capacity[to] >= 0:
+        return Status.WAITING
+    return Status.IN_SITE

@@ -1,0 +1,86 @@
+"""Smoke tests of the benchmark: the synthetic Haiti-like scenario and `crisisflow-bench --quick`.
+
+No timing is asserted here: speed is a measured figure, reported by `crisisflow-bench`, not a test.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from crisisflow.experiments import bench
+from crisisflow.experiments.synthetic import expected_persons, haiti_like
+from crisisflow.model.codes import DISPLACED_STATUSES, AgentType, LocationKind
+from crisisflow.model.model import CrisisModel
+
+from conftest import rules_cfg
+
+BENCH_KEYS = {"flee_rules", "households", "persons", "floor_ratio", "thread_speedup", "identical", "warm_start_s"}
+RUN_KEYS = {"build_s", "run_s", "total_s", "peak_gb", "agent_steps_per_s"}
+FLEE_KEYS = {"agent_steps", "wall_s", "agent_steps_per_s", "vs_flee", "rules"}
+
+
+@pytest.mark.parametrize("ppa", [4, 1])
+def test_haiti_like_is_national_scale_at_both_resolutions(ppa):
+    s = haiti_like(ppa)
+    net = s.network
+    assert net.n_locations >= 2000
+    assert (net.kind == LocationKind.SITE).sum() >= 1500
+    assert (net.kind == LocationKind.BORDER).sum() >= 2
+    assert (net.kind == LocationKind.ABROAD).sum() == 1 and (net.kind == LocationKind.HUB).sum() == 1
+    assert 2.5 <= np.diff(net.indptr).mean() <= 3.5  # mean degree about 3 (the special places add a little)
+    persons = np.asarray(s.populations.persons)
+    assert persons.sum() == expected_persons() > 2_500_000
+    assert set(s.populations.group_size) == {ppa}
+    assert net.capacity[net.kind == LocationKind.SITE].sum() > 1_500_000  # more room than the displaced total
+    assert s.timeline.days == 365 and s.timeline.phase[-1] == 2  # recovery within the year
+    assert s.persons_per_agent == ppa
+
+
+def test_haiti_like_is_deterministic_in_the_seed():
+    a, b, c = haiti_like(4, seed=3), haiti_like(4, seed=3), haiti_like(4, seed=4)
+    assert a.network.names == b.network.names
+    assert np.array_equal(a.network.edge_km, b.network.edge_km)
+    assert a.populations.persons == b.populations.persons
+    assert np.array_equal(a.timeline.hazard, b.timeline.hazard)
+    assert not np.array_equal(a.network.lat, c.network.lat)
+
+
+def test_full_scale_households_run_5_days_and_a_small_copy_sees_the_quake():
+    model = CrisisModel(haiti_like(4, days=5), rules_cfg(), seed=0)
+    assert model.population.n == expected_persons() // 4
+    model.run()
+    assert model.recorder.days_recorded == 5
+    assert model.recorder.rows_alive[-1] == model.population.n  # pre-crisis: nobody has left
+
+    small = CrisisModel(haiti_like(1, scale=0.01, days=12), rules_cfg(), seed=0)
+    assert small.population.persons() == expected_persons(0.01)
+    small.run()
+    displaced = small.recorder.type_status[-1][:, list(DISPLACED_STATUSES)].sum()
+    assert displaced > 0.2 * expected_persons(0.01)
+    assert small.recorder.newly_displaced[:, AgentType.HOST_HOUSEHOLD].sum() > 0
+
+
+def test_measurement_of_a_downscaled_run_has_every_figure():
+    out = bench.measure_synthetic(4, scale=0.005, days=10)
+    assert RUN_KEYS <= set(out) and out["floor_ratio"] > 0 and out["agents"] > 0
+    assert out["persons"] == expected_persons(0.005)
+
+
+@pytest.mark.skipif(shutil.which("crisisflow", path=str(Path(sys.executable).parent)) is None,
+                    reason="the console scripts are not installed")
+def test_bench_quick_prints_one_json_object_with_every_key():
+    exe = shutil.which("crisisflow-bench", path=str(Path(sys.executable).parent))
+    proc = subprocess.run([exe, "--quick"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    summary = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert BENCH_KEYS <= set(summary)
+    assert FLEE_KEYS <= set(summary["flee_rules"])
+    assert RUN_KEYS <= set(summary["households"]) and RUN_KEYS <= set(summary["persons"])
+    assert summary["identical"] is True  # 1 and 2 threads record the same indicators
+    assert summary["quick"] is True

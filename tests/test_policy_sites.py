@@ -1,0 +1,141 @@
+"""Sites (CCCM): Sphere capacities, opening, expansion, closing with each on_close, bad input, the YAML."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from crisisflow.model.codes import EXIT_STATUSES, Status
+from crisisflow.model.errors import InputError
+from crisisflow.model.indicators import indicator_series
+from crisisflow.model.model import CrisisModel
+from crisisflow.model.policies.sites import Sites, sphere_capacity
+from crisisflow.model.scenario import build_scenario
+
+from conftest import rules_cfg, scenario_cfg, write_folder
+
+A, S1, S2 = 0, 1, 2
+#: two days of conflict at A; everyone flees at once, nobody leaves a site, goes back or moves on by the rules
+TWO_DAYS_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01", "intensity": 1.0, "duration_days": 2}]
+CERTAIN = dict(push_hazard=100.0, push_damage=0.0, push_neighbours_gone=0.0, return_base=-100.0, awareness_hops=1,
+               move_settled={"waiting": -100.0, "stranded": -100.0, "in_site": -100.0, "self_settled": -100.0})
+
+
+def scenario(tmp_path, days=6):
+    """20 people at A flee to site S1, the only place they know; S2 lies beyond it."""
+    folder = write_folder(
+        tmp_path / "sites",
+        ["A,town,Home,0,0,20,,", "S1,site,Home,0,1,0,100,", "S2,site,Home,0,2,0,100,"],
+        ["A,S1,50,road,", "S1,S2,50,road,"],
+        ["A,host_household,,20,1,1,0,0,0"],
+    )
+    return build_scenario(scenario_cfg(folder, days, TWO_DAYS_AT_A))
+
+
+def run(tmp_path, sites, days=6):
+    model = CrisisModel(scenario(tmp_path, days), rules_cfg(**CERTAIN), seed=1, policies=[Sites(sites)])
+    model.run()
+    return model
+
+
+def series(model) -> dict:
+    return {(name, key): values for name, key, values in indicator_series(model)}
+
+
+def assert_conserved(model) -> None:
+    rec, n = model.recorder, model.recorder.days_recorded
+    present = rec.loc_status[:n].sum(axis=(1, 2))
+    exits = rec.type_status[:n][:, :, list(EXIT_STATUSES)].sum(axis=(1, 2))
+    assert (present == np.cumsum(rec.entered[:n]) - exits).all()
+
+
+def test_sphere_capacity_is_the_smallest_figure_given():
+    assert sphere_capacity(area_m2=4500) == 100  # 45 m² of site per person
+    assert sphere_capacity(covered_m2=350) == 100  # 3.5 m² covered per person
+    assert sphere_capacity(area_m2=4500, covered_m2=175) == 50
+    assert sphere_capacity(capacity=80, area_m2=4500) == 80
+    assert sphere_capacity(area_m2=100) == 2
+    assert sphere_capacity() is None
+
+
+def test_site_closed_before_opening_then_holds_its_sphere_capacity(tmp_path):
+    model = run(tmp_path, [{"location": "S1", "area_m2": 450, "open": "2020-01-02"}])  # 10 persons from day 1
+    rec = model.recorder
+    assert rec.site_capacity[:, S1].tolist() == [0, 10, 10, 10, 10, 10]
+    in_site = rec.loc_status[:, S1, Status.IN_SITE]
+    assert in_site[0] == 0  # nobody chose a closed site: they were trapped at home
+    assert rec.loc_status[0, A, Status.TRAPPED] == 20
+    assert (in_site <= 10).all() and in_site.max() == 10
+    assert_conserved(model)
+
+
+def test_expansion_adds_the_places_of_its_own_figures(tmp_path):
+    model = run(tmp_path, [{"location": "S1", "capacity": 10,
+                            "expansions": [{"date": "2020-01-03", "covered_m2": 35}]}])
+    rec = model.recorder
+    assert rec.site_capacity[:, S1].tolist() == [10, 10, 20, 20, 20, 20]
+    assert rec.loc_status[1, S1, Status.IN_SITE] == 10 and rec.loc_status[-1, S1, Status.IN_SITE] == 20
+    assert_conserved(model)
+
+
+@pytest.mark.parametrize("on_close, where, status", [
+    ("return", A, Status.RETURNED),
+    ("relocate", S2, Status.IN_SITE),
+    ("rental_subsidy", S1, Status.LOCALLY_INTEGRATED),
+])
+def test_closing_site_moves_residents_as_configured(tmp_path, on_close, where, status):
+    site = {"location": "S1", "close": "2020-01-04", "on_close": on_close}
+    if on_close == "relocate":
+        site["relocate_to"] = "S2"
+    model = run(tmp_path, [site])
+    rec = model.recorder
+    assert rec.loc_status[2, S1, Status.IN_SITE] == 20
+    assert rec.site_capacity[:, S1].tolist() == [100, 100, 100, 0, 0, 0]
+    assert rec.loc_status[3, S1, Status.IN_SITE] == 0
+    assert rec.loc_status[3:, where, status].tolist() == [20, 20, 20]
+    moved = series(model)
+    assert moved[("site_closures_moved_cumulative", on_close)].tolist() == [0, 0, 0, 20, 20, 20]
+    assert_conserved(model)
+
+
+@pytest.mark.parametrize("site, key", [
+    ({"location": "Nowhere"}, "sites[0].location"),
+    ({"location": "A"}, "sites[0].location"),
+    ({"location": "S1", "capacity": -5}, "sites[0].capacity"),
+    ({"location": "S1", "area_m2": -1}, "sites[0].area_m2"),
+    ({"location": "S1", "open": "2019-12-31"}, "sites[0].open"),
+    ({"location": "S1", "open": "2020-01-05", "close": "2020-01-03", "on_close": "return"}, "sites[0].close"),
+    ({"location": "S1", "close": "2020-01-03"}, "sites[0].on_close"),
+    ({"location": "S1", "close": "2020-01-03", "on_close": "relocate", "relocate_to": "S1"}, "sites[0].relocate_to"),
+    ({"location": "S1", "expansions": [{"date": "2020-01-02", "capacity": -1}]}, "sites[0].expansions[0].capacity"),
+    ({"location": "S1", "size": 3}, "sites[0].size"),
+])
+def test_bad_input_names_the_key(tmp_path, site, key):
+    with pytest.raises(InputError) as err:
+        CrisisModel(scenario(tmp_path), rules_cfg(), policies=[Sites([site])])
+    assert err.value.key == f"policy.operations[0].{key}"
+
+
+def test_relocating_to_a_closed_site_is_refused(tmp_path):
+    sites = [{"location": "S1", "close": "2020-01-03", "on_close": "relocate", "relocate_to": "S2"},
+             {"location": "S2", "open": "2020-01-04"}]
+    with pytest.raises(InputError) as err:
+        CrisisModel(scenario(tmp_path), rules_cfg(), policies=[Sites(sites)])
+    assert err.value.key == "policy.operations[0].sites[0].relocate_to"
+
+
+def test_yaml_composes_and_runs_on_the_default_scenario():
+    from hydra import compose, initialize_config_dir
+
+    from crisisflow.experiments.run import CONFIG_DIR, build_model
+
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose(config_name="config", overrides=["policy=sites", "sim.days=30"])
+    model = build_model(cfg)
+    model.run()
+    rec, index = model.recorder, model.network.index()
+    north, south = index["Camp North"], index["Camp South"]
+    assert (rec.site_capacity[:24, north] == 4000).all() and (rec.site_capacity[24:, north] == 5000).all()
+    assert (rec.site_capacity[:19, south] == 0).all() and (rec.site_capacity[19:, south] == 3000).all()
+    assert rec.loc_status[:19, south, Status.IN_SITE].sum() == 0
+    assert (rec.loc_status[:, [north, south], Status.IN_SITE] <= rec.site_capacity[:, [north, south]]).all()
+    assert_conserved(model)
