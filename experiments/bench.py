@@ -1,0 +1,353 @@
+"""`crisisflow-bench`: speed and memory as measured figures.
+
+    crisisflow-bench            # the full benchmark (under 10 minutes on 2 cores)
+    crisisflow-bench --quick    # a smoke test: short runs of a downscaled scenario, one repetition each
+
+Prints a readable table; the LAST line is one JSON object with:
+- `flee_rules`: the default-config run on Flee's mali2012 folder (`scenario=flee`, with `rules=flee` where
+  configs/rules/flee.yaml exists), full 300 days: agent-steps, wall seconds (build and run, as
+  `crisisflow` reports them in metadata.json), agent-steps per second, and the ratio to Flee 3.1;
+- `households`, `persons`: the synthetic Haiti-like scenario (experiments/synthetic.py) at 4 and 1 persons
+  per agent, 365 days, crisisflow rules: build_s (scenario and CrisisModel), run_s, total_s, peak_gb
+  (peak resident memory of the measuring process, GiB), agent_steps_per_s, and floor_ratio;
+- `floor_ratio`: the whole day's cost per agent-step of the persons run over a bare floor kernel measured
+  in the same process on the same arrays (one counter-based draw and one write per agent);
+- `thread_speedup`: persons run_s on 1 thread over run_s on 2 threads, and `identical`: whether every run
+  recorded bit-identical indicators (hashes of the recorder arrays);
+- `warm_start_s`: wall time of a default `crisisflow` run in a new process with a warm Numba cache.
+
+Every synthetic measurement runs in its own fresh subprocess (`--one households|persons`), so its peak
+memory is its own; each process first runs a tiny copy of the scenario so Numba's cached kernels are
+loaded before the clock starts (that load is reported as `warmup_s`). Figures are medians over repetitions.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from ..model import rng
+
+#: Flee 3.1 (PyPI) on its own mali2012 inputs, 300 days, on a 2-core machine of this project's class:
+#: 30.7 M agent-steps in 850 s = 36,100 agent-steps per second (shared/reference/flee_baseline.md)
+FLEE_31_AGENT_STEPS_PER_S = 36_100
+REPO = Path(__file__).resolve().parents[1]
+FLEE_MALI = REPO.parent / "shared" / "data" / "flee" / "mali2012"
+RESOLUTIONS = {"households": 4, "persons": 1}
+
+
+# ---- the floor ------------------------------------------------------------------------------------------------
+@njit(parallel=True, cache=True)
+def floor_kernel(seed, day, active, n_locations, location_out):
+    """The least a daily pass can do: one counter-based draw per active agent, and a write of its location."""
+    n = active.shape[0]
+    for i in prange(n):
+        if active[i]:
+            location_out[i] = np.int32(rng.uniform(seed, i, day, rng.LEAVE) * n_locations)
+
+
+def floor_ns_per_agent(model, calls: int = 21) -> float:
+    """Median time of the floor kernel per active agent, on the model's own population arrays."""
+    pop = model.population
+    active = pop.active
+    out = pop.location.copy()
+    n_active = max(int(active.sum()), 1)
+    L = model.network.n_locations
+    for d in range(3):
+        floor_kernel(model.seed_value, d, active, L, out)
+    times = []
+    for d in range(calls):
+        t0 = time.perf_counter()
+        floor_kernel(model.seed_value, 100 + d, active, L, out)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e9 / n_active
+
+
+# ---- single measurements (each in its own process) -----------------------------------------------------------------
+def recorder_hash(recorder) -> str:
+    """sha256 over every array of the recorder, in name order: equal hashes mean bit-identical indicators."""
+    h = hashlib.sha256()
+    for name in sorted(vars(recorder)):
+        value = getattr(recorder, name)
+        if isinstance(value, np.ndarray):
+            h.update(name.encode())
+            h.update(np.ascontiguousarray(value).tobytes())
+    return h.hexdigest()[:16]
+
+
+def peak_gb() -> float:
+    """Peak resident memory of this process, GiB (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def _compose(overrides: list[str]):
+    from hydra import compose, initialize_config_dir
+
+    from .run import CONFIG_DIR
+
+    with initialize_config_dir(CONFIG_DIR, version_base="1.3"):
+        return compose("config", overrides=overrides)
+
+
+def flee_rule_name() -> str:
+    return "flee" if (REPO / "configs" / "rules" / "flee.yaml").is_file() else "crisisflow"
+
+
+def measure_flee(days: int | None = None, reps: int = 3, path: Path = FLEE_MALI, budget_s: float = 60.0) -> dict:
+    """The default-config run on a Flee folder, timed as `crisisflow` times it (build and run)."""
+    from .run import build_model
+
+    rules = flee_rule_name()
+    overrides = ["scenario=flee", f"scenario.path={path}", f"rules={rules}"]
+    if days is not None:
+        overrides.append(f"sim.days={days}")
+    cfg = _compose(overrides)
+    warm = _compose([o for o in overrides if not o.startswith("sim.days=")] + ["sim.days=5"])
+    t0 = time.perf_counter()
+    build_model(warm).run()  # load the cached kernels before the clock starts
+    warmup = time.perf_counter() - t0
+    walls, steps, hashes = [], None, set()
+    spent = 0.0
+    while len(walls) < reps and (not walls or spent + walls[-1] < budget_s):
+        t0 = time.perf_counter()
+        model = build_model(cfg)
+        model.run()
+        wall = time.perf_counter() - t0
+        walls.append(wall)
+        spent += wall
+        steps = int(model.recorder.rows_alive.sum())
+        hashes.add(recorder_hash(model.recorder))
+    wall = statistics.median(walls)
+    return {"rules": rules, "days": int(model.days), "agent_steps": steps, "wall_s": round(wall, 3),
+            "agent_steps_per_s": round(steps / wall), "vs_flee": round(steps / wall / FLEE_31_AGENT_STEPS_PER_S, 1),
+            "reps": len(walls), "walls_s": [round(w, 3) for w in walls], "warmup_s": round(warmup, 3),
+            "identical_reps": len(hashes) == 1, "threads": numba.get_num_threads()}
+
+
+def measure_synthetic(persons_per_agent: int, seed: int = 0, scale: float = 1.0, days: int | None = None,
+                      floor: bool = True) -> dict:
+    """Build and run the Haiti-like scenario once in this process; return timings, memory and a result hash."""
+    from ..model.codes import DISPLACED_STATUSES
+    from ..model.model import CrisisModel
+    from .synthetic import DAYS, haiti_like
+
+    days = DAYS if days is None else days
+    rules = _compose([]).rules  # the default crisisflow rules, as configs/ compose them
+    t0 = time.perf_counter()
+    # a tiny copy that reaches the recovery phase (day 96), so every kernel is loaded before the clock starts
+    CrisisModel(haiti_like(persons_per_agent, seed, scale=0.002, days=min(days, 100)), rules, seed=seed).run()
+    warmup = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    scenario = haiti_like(persons_per_agent, seed, scale=scale, days=days)
+    model = CrisisModel(scenario, rules, seed=seed)
+    t1 = time.perf_counter()
+    c1 = time.process_time()
+    model.run()
+    t2 = time.perf_counter()
+    cpu = time.process_time() - c1
+    rec = model.recorder
+    steps = int(rec.rows_alive.sum())
+    displaced = rec.type_status[:, :, list(DISPLACED_STATUSES)].sum(axis=(1, 2))
+    out = {
+        "persons_per_agent": persons_per_agent, "days": days, "scale": scale, "threads": numba.get_num_threads(),
+        "locations": int(model.network.n_locations), "agents": int(model.population.n),
+        "persons": int(rec.entered.sum()), "peak_displaced": int(displaced.max()),
+        "build_s": round(t1 - t0, 3), "run_s": round(t2 - t1, 3), "total_s": round(t2 - t0, 3),
+        "run_cpu_s": round(cpu, 3),  # CPU time of all threads: run_cpu_s / run_s shows the parallelism obtained
+        "agent_steps": steps, "agent_steps_per_s": round(steps / (t2 - t1)),
+        "ns_per_agent_step": round((t2 - t1) * 1e9 / steps, 2), "warmup_s": round(warmup, 3),
+        "hash": recorder_hash(rec),
+    }
+    if floor:
+        f = floor_ns_per_agent(model)
+        out["floor_ns_per_agent"] = round(f, 3)
+        out["floor_ratio"] = round(out["ns_per_agent_step"] / f, 1)
+    out["peak_gb"] = round(peak_gb(), 3)
+    return out
+
+
+# ---- the orchestrator ------------------------------------------------------------------------------------------
+def run_child(args: list[str], timeout: float = 600.0) -> dict:
+    """Run one measurement in a fresh Python process and read the JSON object on its last line."""
+    cmd = [sys.executable, "-m", "crisisflow.experiments.bench", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def median_of(runs: list[dict]) -> dict:
+    """Median of each timing and memory figure over repeated measurements; the rest from the first run."""
+    out = dict(runs[0])
+    for key in ("build_s", "run_s", "run_cpu_s", "total_s", "peak_gb", "agent_steps_per_s", "ns_per_agent_step",
+                "floor_ns_per_agent", "floor_ratio", "warmup_s"):
+        if key in out:
+            out[key] = round(statistics.median(r[key] for r in runs), 3)
+    out["agent_steps_per_s"] = round(out["agent_steps_per_s"])
+    out["reps"] = len(runs)
+    out["run_s_all"] = [r["run_s"] for r in runs]
+    return out
+
+
+def synthetic_series(kind: str, threads: int, reps: int, common: list[str], budget_s: float) -> list[dict]:
+    runs: list[dict] = []
+    spent = 0.0
+    while len(runs) < reps and (not runs or spent + runs[-1]["total_s"] + runs[-1]["warmup_s"] + 3 < budget_s):
+        t0 = time.perf_counter()
+        runs.append(run_child(["--one", kind, "--threads", str(threads), *common]))
+        spent += time.perf_counter() - t0
+        _progress(f"  {kind} on {threads} thread(s): run {runs[-1]['run_s']:.2f} s, "
+                  f"build {runs[-1]['build_s']:.2f} s, peak {runs[-1]['peak_gb']:.2f} GiB")
+    return runs
+
+
+def warm_start(reps: int = 3, args: tuple[str, ...] = ()) -> dict:
+    """Wall time of the default `crisisflow` run in a new process, Numba cache warm: one run to warm, then reps.
+    `args` are overrides (only --quick uses any, to shorten the smoke test)."""
+    exe = shutil.which("crisisflow", path=str(Path(sys.executable).parent)) or shutil.which("crisisflow")
+    if exe is None:
+        return {"warm_start_s": None, "error": "the crisisflow command is not installed"}
+    walls = []
+    with tempfile.TemporaryDirectory(prefix="crisisflow-bench-") as tmp:
+        for k in range(reps + 1):
+            t0 = time.perf_counter()
+            proc = subprocess.run([exe, *args], cwd=tmp, capture_output=True, text=True, timeout=300)
+            wall = time.perf_counter() - t0
+            if proc.returncode != 0:
+                raise RuntimeError(f"crisisflow failed:\n{proc.stderr[-3000:]}")
+            if k > 0:
+                walls.append(wall)
+    return {"warm_start_s": round(statistics.median(walls), 3), "walls_s": [round(w, 3) for w in walls],
+            "args": list(args)}
+
+
+def _threading_layer() -> str:
+    """Numba's threading layer, as a parallel kernel reports it after its first call."""
+    floor_kernel(0, 0, np.ones(4, dtype=np.bool_), 1, np.zeros(4, dtype=np.int32))
+    try:
+        return numba.threading_layer()
+    except ValueError:
+        return "unknown"
+
+
+def _progress(text: str) -> None:
+    print(text, flush=True)
+
+
+def bench(quick: bool = False, seed: int = 0) -> dict:
+    t_start = time.perf_counter()
+    load_before = os.getloadavg()
+    common = ["--seed", str(seed)]
+    if quick:
+        common += ["--scale", "0.02", "--days", "15"]
+    reps = 1 if quick else 3
+    _progress(f"crisisflow-bench{' --quick' if quick else ''}: {os.cpu_count()} cores, "
+              f"Numba {numba.__version__} ({numba.config.NUMBA_NUM_THREADS} threads), load {load_before[0]:.2f}")
+
+    _progress("Flee mali2012, default config ...")
+    flee = run_child(["--one", "flee", *(["--days", "20"] if quick else []), "--reps", str(reps)])
+    _progress(f"  {flee['agent_steps']:,} agent-steps in {flee['wall_s']:.2f} s")
+
+    two = min(2, numba.config.NUMBA_NUM_THREADS)
+    results = {}
+    for kind in ("households", "persons"):
+        _progress(f"synthetic Haiti-like, {kind} ...")
+        results[kind] = synthetic_series(kind, two, reps, common, budget_s=90.0)
+    _progress("synthetic Haiti-like, persons on 1 thread ...")
+    one_thread = synthetic_series("persons", 1, 1, common, budget_s=0.0)
+
+    _progress("warm start of `crisisflow` ...")
+    warm = warm_start(1, ("sim.days=30", "output.figure=false")) if quick else warm_start(3)
+
+    households, persons = median_of(results["households"]), median_of(results["persons"])
+    single = median_of(one_thread)
+    hashes = {r["hash"] for r in results["persons"] + one_thread}  # every persons run, 1 and 2 threads
+    same_households = len({r["hash"] for r in results["households"]}) == 1
+    for h in (households, persons):
+        h.pop("hash", None)
+    summary = {
+        "flee_rules": flee,
+        "rules": flee["rules"],
+        "households": households,
+        "persons": persons,
+        "floor_ratio": persons.get("floor_ratio"),
+        "thread_speedup": round(single["run_s"] / persons["run_s"], 2),
+        "thread_runs": {"threads_1_run_s": single["run_s"], f"threads_{two}_run_s": persons["run_s"]},
+        "identical": len(hashes) == 1 and same_households,
+        "warm_start_s": warm["warm_start_s"],
+        "warm_start_walls_s": warm.get("walls_s"),
+        "warm_start_args": warm.get("args"),
+        "quick": quick,
+        "cores": os.cpu_count(),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
+        "threading_layer": _threading_layer(),
+        "loadavg_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        "bench_s": round(time.perf_counter() - t_start, 1),
+    }
+    return summary
+
+
+def print_table(s: dict) -> None:
+    f, h, p = s["flee_rules"], s["households"], s["persons"]
+    rows = [
+        ("Flee mali2012, default config", f"rules={f['rules']}, {f['days']} days",
+         f"{f['agent_steps']:,} agent-steps in {f['wall_s']:.2f} s = {f['agent_steps_per_s']:,}/s",
+         f"{f['vs_flee']:,}x Flee 3.1 (36,100/s)"),
+    ]
+    for name, r in (("households", h), ("persons", p)):
+        rows.append((f"Haiti-like, {name}", f"{r['agents']:,} agents, {r['persons']:,} persons, {r['days']} days",
+                     f"build {r['build_s']:.2f} s + run {r['run_s']:.2f} s = {r['total_s']:.2f} s; "
+                     f"{r['agent_steps_per_s']:,} agent-steps/s",
+                     f"peak {r['peak_gb']:.2f} GiB; floor ratio {r.get('floor_ratio')}"))
+    rows.append(("threads", "persons, 1 vs 2 threads", f"speed-up {s['thread_speedup']}x",
+                 f"identical results: {s['identical']}"))
+    rows.append(("warm start", "`crisisflow` default run, new process", f"{s['warm_start_s']} s", ""))
+    widths = [max(len(r[k]) for r in rows) for k in range(4)]
+    print()
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+    print(f"(median of repetitions; {s['cores']} cores; load average before/after {s['loadavg_before_after']}; "
+          f"bench {s['bench_s']} s)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="crisisflow-bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="short runs of a downscaled scenario (a smoke test)")
+    ap.add_argument("--one", choices=["flee", *RESOLUTIONS], help="one measurement in this process (internal)")
+    ap.add_argument("--threads", type=int, default=0, help="Numba threads for --one (0: all)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--scale", type=float, default=1.0, help="synthetic scenario population scale (--one)")
+    ap.add_argument("--days", type=int, default=None, help="days to run (--one)")
+    ap.add_argument("--reps", type=int, default=3, help="repetitions of the Flee run (--one flee)")
+    args = ap.parse_args(argv)
+    if args.one:
+        if args.threads > 0:
+            numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
+        if args.one == "flee":
+            out = measure_flee(days=args.days, reps=args.reps)
+        else:
+            out = measure_synthetic(RESOLUTIONS[args.one], seed=args.seed, scale=args.scale, days=args.days)
+        print(json.dumps(out))
+        return
+    summary = bench(quick=args.quick, seed=args.seed)
+    print_table(summary)
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
