@@ -8,6 +8,7 @@ fit in the day's slots. Vectorised NumPy: one sort of the queue, no loop over ag
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,19 +45,31 @@ def queue_slots(net: Network, in_site: np.ndarray, site_capacity: np.ndarray, th
     return slots
 
 
-def ranked_fit(rows: np.ndarray, places: np.ndarray, sizes: np.ndarray, priority: np.ndarray, key: np.ndarray,
-               slots: np.ndarray) -> np.ndarray:
-    """Which queued rows are admitted: by place, priority first then key, while cumulative persons fit the slots."""
+def ranked_fit(rows: np.ndarray, places: np.ndarray, sizes: np.ndarray, priority: np.ndarray,
+               key: np.ndarray | Callable[[np.ndarray], np.ndarray], slots: np.ndarray) -> np.ndarray:
+    """Which queued rows are admitted: by place, priority first then key, while cumulative persons fit the slots.
+
+    Only places where the queue holds more persons than the slots need an order; everyone fits elsewhere,
+    and nobody fits where there are no slots. Sorting just the contested queues keeps a full site's
+    standing queue from costing a sort every day. `key` may be a function of the rows, then only the
+    contested rows draw one.
+    """
+    admitted = np.zeros(len(rows), dtype=np.bool_)
     if len(rows) == 0:
-        return np.zeros(0, dtype=np.bool_)
-    order = np.lexsort((key, ~priority, places))
+        return admitted
+    sizes = sizes.astype(np.int64)
+    demand = np.bincount(places, weights=sizes, minlength=len(slots))
+    admitted[demand[places] <= slots[places]] = True
+    contested = np.nonzero((demand[places] > slots[places]) & (slots[places] > 0))[0]
+    if len(contested) == 0:
+        return admitted
+    keys = key(rows[contested]) if callable(key) else key[contested]
+    order = contested[np.lexsort((keys, ~priority[contested], places[contested]))]
     p = places[order]
-    cum = np.cumsum(sizes[order].astype(np.int64))
+    cum = np.cumsum(sizes[order])
     starts = np.r_[0, np.nonzero(np.diff(p))[0] + 1]
     before = np.repeat(np.r_[0, cum[starts[1:] - 1]], np.diff(np.r_[starts, len(p)]))
-    fits = (cum - before) <= slots[p]
-    admitted = np.empty_like(fits)
-    admitted[order] = fits
+    admitted[order] = (cum - before) <= slots[p]
     return admitted
 
 
@@ -75,10 +88,9 @@ def admit(pop: Population, net: Network, slots: np.ndarray, seed: int, day: int,
     for allowed in filters:
         eligible &= allowed(queued, loc)
     priority = pop.referred[queued] | pop.unaccompanied_child[queued] | pop.trafficking_victim[queued]
-    key = rng.uniform_array(seed, queued, day, rng.QUEUE_ORDER)
     ok = np.zeros(len(queued), dtype=np.bool_)
     ok[eligible] = ranked_fit(queued[eligible], loc[eligible], pop.size[queued][eligible], priority[eligible],
-                              key[eligible], slots)
+                              lambda rows: rng.uniform_array(seed, rows, day, rng.QUEUE_ORDER), slots)
     kind = net.kind[loc]
     admitted_persons = np.bincount(loc[ok], weights=pop.size[queued][ok], minlength=net.n_locations).astype(np.int64)
 

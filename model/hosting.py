@@ -29,8 +29,8 @@ def place_with_hosts(pop: Population, loc_kind: np.ndarray, places: np.ndarray, 
     rows, loc = rows[keep], loc[keep]
     if len(rows) == 0:
         return 0
-    key = rng.uniform_array(seed, rows, day, rng.HOSTING_ORDER)
-    ok = ranked_fit(rows, loc, pop.size[rows], np.zeros(len(rows), dtype=np.bool_), key, free)
+    ok = ranked_fit(rows, loc, pop.size[rows], np.zeros(len(rows), dtype=np.bool_),
+                    lambda subset: rng.uniform_array(seed, subset, day, rng.HOSTING_ORDER), free)
     pop.status[rows[ok]] = Status.HOSTED
     return int(pop.size[rows[ok]].sum())
 
