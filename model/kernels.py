@@ -1,8 +1,10 @@
 """The Numba core: one pass over all agents per day, and the daily tallies.
 
-Every kernel visits agents in `N_CHUNKS` fixed blocks of rows under `prange`;
-each block counts into its own row of the output (no atomics) and the caller
-sums the blocks. Random numbers are counter-based (`model.rng`), so the result
+Every kernel visits agents in `N_CHUNKS` fixed blocks of rows under `prange`,
+handed to threads one block at a time (dynamic scheduling balances crises
+that hit some rows harder); each thread counts into its own row of the outputs
+(`N_PARTIALS` rows, no atomics) and the caller sums the rows. Counts are
+integers, so the sums do not depend on which thread counted what. Random numbers are counter-based (`model.rng`), so the result
 is the same on any number of threads. Each kernel has a plain NumPy twin in
 `model.kernels_numpy`; tests check the two agree draw for draw.
 
@@ -12,6 +14,7 @@ serves crisisflow's own push/pull rules and the Flee-compatible rules alike.
 """
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import boolean, float32, float64, int8, int16, int32, int64, njit, prange, types, void
 
@@ -19,7 +22,10 @@ from . import rng
 from .codes import AgentType, LocationKind, Status
 
 #: fixed number of row blocks: results must not depend on the thread count
-N_CHUNKS = 32
+N_CHUNKS = 64
+#: rows of every per-thread output array: one per thread Numba may run
+N_PARTIALS = numba.config.NUMBA_NUM_THREADS
+numba.set_parallel_chunksize(1)  # blocks go to whichever thread is free (this thread's parallel loops)
 
 # Explicit signatures: the kernels compile (or load from Numba's cache) once, at import, for exactly these
 # types; a caller passing anything else gets a TypeError instead of a silent recompilation. Agent arrays are
@@ -229,12 +235,13 @@ def move_agents(seed, day,
     town reached today with distance left (Flee chains hops the same way); choice_*: the day's choice tables
     (see `choice_tables`); speed[t, mode]: km per day; loc_gated[loc]: arrivals queue there for admission (sites
     with a hard capacity, border points with a processing capacity, evacuation hubs). A host household that leaves home becomes an IDP and chooses
-    as one. Outputs per block: flows_out[c, edge] persons over each edge, crossings_out[c, country] persons
+    as one. Outputs per thread: flows_out[c, edge] persons over each edge, crossings_out[c, country] persons
     crossing a border into a country, displaced_out[c, type] persons newly displaced (by type at home).
     """
     n = active.shape[0]
     for chunk in prange(N_CHUNKS):
         lo, hi = chunk_bounds(chunk, n)
+        tid = numba.get_thread_id()
         for i in range(lo, hi):
             if not active[i]:
                 continue
@@ -259,7 +266,7 @@ def move_agents(seed, day,
                         status[i] = _TRAPPED
                     continue
                 if at_home:
-                    displaced_out[chunk, t] += size[i]
+                    displaced_out[tid, t] += size[i]
                     origin[i] = loc
                     days_displaced[i] = 0
                     wait_days[i] = 0
@@ -271,7 +278,7 @@ def move_agents(seed, day,
                 budget = _travel(i, t, budget, size, status, location, path, path_pos, link_km_left,
                                  cleared, active, has_documents, speed, path_nedges, path_edges, edge_to, edge_km,
                                  edge_mode, edge_border, edge_open, border_allowed, loc_kind, loc_gated,
-                                 loc_country, flows_out[chunk], crossings_out[chunk])
+                                 loc_country, flows_out[tid], crossings_out[tid])
                 if status[i] != _SELF_SETTLED or not (budget > 0.0) or leg == MAX_LEGS - 1:
                     break
                 loc = location[i]
@@ -313,7 +320,7 @@ def rows_with_status(active, status, lo, hi):
 @njit(void(_B1, _I1, _I1, _I4, _I4, _I4, _I8_3, _I8_3, _I8_2, _I8_2, _I8), parallel=True, cache=True)
 def tally(active, agent_type, status, location, origin, size, by_loc_status, by_type_status, host_home,
           displaced_by_origin, rows_alive):
-    """The day's counts, by block: persons by (location, status) and by (type, status), host household
+    """The day's counts, by thread: persons by (location, status) and by (type, status), host household
     members at home by location, displaced persons by origin, and active rows.
 
     Agents that left the network (crossed a border, evacuated, resettled) are inactive and count only by
@@ -322,21 +329,22 @@ def tally(active, agent_type, status, location, origin, size, by_loc_status, by_
     n = active.shape[0]
     for chunk in prange(N_CHUNKS):
         lo, hi = chunk_bounds(chunk, n)
+        tid = numba.get_thread_id()
         for i in range(lo, hi):
             s = status[i]
             if active[i]:
                 loc = location[i]
-                by_loc_status[chunk, loc, s] += size[i]
-                rows_alive[chunk] += 1
+                by_loc_status[tid, loc, s] += size[i]
+                rows_alive[tid] += 1
                 if s == _AT_HOME and agent_type[i] == _HOST:
-                    host_home[chunk, loc] += size[i]
+                    host_home[tid, loc] += size[i]
                 if s > _LAST_HOME and origin[i] >= 0:
-                    displaced_by_origin[chunk, origin[i]] += size[i]
+                    displaced_by_origin[tid, origin[i]] += size[i]
             elif s < _FIRST_EXIT:
                 continue
             elif origin[i] >= 0:
-                displaced_by_origin[chunk, origin[i]] += size[i]
-            by_type_status[chunk, agent_type[i], s] += size[i]
+                displaced_by_origin[tid, origin[i]] += size[i]
+            by_type_status[tid, agent_type[i], s] += size[i]
 
 
 @njit(void(int64, int64, _B1, _I1, _I4, _I4, _I4, _I4, _F_A1, float64, _I8), parallel=True, cache=True)
@@ -345,11 +353,12 @@ def return_home(seed, day, active, status, location, origin, days_displaced, siz
     """Recovery: displaced agents in sites, hosted or self-settled go home with a daily logit probability.
 
     return_logit[origin] carries safety, rebuilt housing and support at the origin; the agent's own term
-    falls with the log of its months displaced (time_weight). Returns are counted per block.
+    falls with the log of its months displaced (time_weight). Returns are counted per thread.
     """
     n = active.shape[0]
     for chunk in prange(N_CHUNKS):
         lo, hi = chunk_bounds(chunk, n)
+        tid = numba.get_thread_id()
         for i in range(lo, hi):
             if not active[i]:
                 continue
@@ -364,4 +373,4 @@ def return_home(seed, day, active, status, location, origin, days_displaced, siz
             if rng.uniform(seed, i, day, rng.RETURN) < p:
                 status[i] = _RETURNED
                 location[i] = o
-                returned_out[chunk] += size[i]
+                returned_out[tid] += size[i]

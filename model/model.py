@@ -229,9 +229,9 @@ class CrisisModel(mesa.Model):
         kernels.choice_tables(tables.pull, paths.start_indptr, paths.end, paths.n_edges, paths.edges, st.path_cost,
                               st.path_crosses, st.dist_power, st.border_penalty, self.edge_open, net.edge_border,
                               tables.border_allowed, cum, total, last)
-        flows = np.zeros((kernels.N_CHUNKS, net.n_edges), dtype=np.int64)
-        crossings = np.zeros((kernels.N_CHUNKS, len(net.countries)), dtype=np.int64)
-        displaced = np.zeros((kernels.N_CHUNKS, len(AgentType)), dtype=np.int64)
+        flows = np.zeros((kernels.N_PARTIALS, net.n_edges), dtype=np.int64)
+        crossings = np.zeros((kernels.N_PARTIALS, len(net.countries)), dtype=np.int64)
+        displaced = np.zeros((kernels.N_PARTIALS, len(AgentType)), dtype=np.int64)
         kernels.move_agents(
             self.seed_value, d, pop.active, pop.agent_type, pop.size, pop.status, pop.location, pop.origin,
             pop.days_displaced, pop.wait_days, pop.path, pop.path_pos, pop.link_km_left, pop.cleared,
@@ -250,7 +250,7 @@ class CrisisModel(mesa.Model):
         tl = self.scenario.timeline
         logit = (c.return_base + c.return_safety * (1.0 - tl.hazard[d]) + c.return_rebuilt * (1.0 - tl.damage[d])
                  + self.return_support)
-        returned = np.zeros(kernels.N_CHUNKS, dtype=np.int64)
+        returned = np.zeros(kernels.N_PARTIALS, dtype=np.int64)
         pop = self.population
         kernels.return_home(self.seed_value, d, pop.active, pop.status, pop.location, pop.origin, pop.days_displaced,
                             pop.size, logit.astype(np.float64), float(c.return_time), returned)
@@ -265,11 +265,11 @@ class CrisisModel(mesa.Model):
 
     def _tally(self) -> None:
         pop, L = self.population, self.network.n_locations
-        by_loc = np.zeros((kernels.N_CHUNKS, L, len(Status)), dtype=np.int64)
-        by_type = np.zeros((kernels.N_CHUNKS, len(AgentType), len(Status)), dtype=np.int64)
-        host_home = np.zeros((kernels.N_CHUNKS, L), dtype=np.int64)
-        by_origin = np.zeros((kernels.N_CHUNKS, L), dtype=np.int64)
-        alive = np.zeros(kernels.N_CHUNKS, dtype=np.int64)
+        by_loc = np.zeros((kernels.N_PARTIALS, L, len(Status)), dtype=np.int64)
+        by_type = np.zeros((kernels.N_PARTIALS, len(AgentType), len(Status)), dtype=np.int64)
+        host_home = np.zeros((kernels.N_PARTIALS, L), dtype=np.int64)
+        by_origin = np.zeros((kernels.N_PARTIALS, L), dtype=np.int64)
+        alive = np.zeros(kernels.N_PARTIALS, dtype=np.int64)
         kernels.tally(pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size,
                       by_loc, by_type, host_home, by_origin, alive)
         self._loc_status = by_loc.sum(axis=0)
