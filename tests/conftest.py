@@ -7,6 +7,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from crisisflow.model.config import RulesConfig, ScenarioConfig
+from crisisflow.model.scenario import build_scenario
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_FLEE = REPO.parent / "shared" / "data" / "flee"
@@ -32,6 +33,13 @@ def scenario_cfg(folder: Path, days: int, events: list[dict], **overrides):
     cfg.merge_with({"name": folder.name, "path": str(folder), "start_date": "2020-01-01", "days": days,
                     "events": events, **overrides})
     return cfg
+
+
+def toy_scenario(folder: Path, locations: list[str], routes: list[str], populations: list[str], days: int,
+                 events: list[dict], **overrides):
+    """A built scenario from CSV lines (see `write_folder`), for tests that only need the result."""
+    return build_scenario(scenario_cfg(write_folder(folder, locations, routes, populations), days, events,
+                                       **overrides))
 
 
 def rules_cfg(**overrides):

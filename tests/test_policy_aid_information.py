@@ -2,17 +2,15 @@
 unmet need in person-days, bad input, the YAML."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from crisisflow.model.codes import EXIT_STATUSES, AgentType
+from crisisflow.model.codes import AgentType
 from crisisflow.model.errors import InputError
-from crisisflow.model.indicators import indicator_series
 from crisisflow.model.model import CrisisModel
 from crisisflow.model.policies.aid_information import AidInformation
-from crisisflow.model.scenario import build_scenario
 
-from conftest import rules_cfg, scenario_cfg, write_folder
+from conftest import rules_cfg, toy_scenario
+from policy_helpers import assert_conserved, compose_and_run, series
 
 A = 0
 HALF_CONFLICT_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01", "intensity": 0.5}]
@@ -21,24 +19,12 @@ FULL_AID_AT_A = [{"places": ["A"], "level": 1.0}]
 
 def scenario(tmp_path, days=5):
     """Town A under a moderate hazard: 1000 residents, 100 migrants with and 100 without language access."""
-    folder = write_folder(
+    return toy_scenario(
         tmp_path / "aid",
         ["A,town,Home,0,0,1000,,", "B,town,Home,0,1,200,,"],
         ["A,B,50,road,"],
         ["A,host_household,,1000,1,1,0,0,0", "A,migrant,X,100,1,1,0,0,0", "A,migrant,Y,100,1,1,0,0,1.0"],
-    )
-    return build_scenario(scenario_cfg(folder, days, HALF_CONFLICT_AT_A))
-
-
-def series(model) -> dict:
-    return {(name, key): values for name, key, values in indicator_series(model)}
-
-
-def assert_conserved(model) -> None:
-    rec, n = model.recorder, model.recorder.days_recorded
-    present = rec.loc_status[:n].sum(axis=(1, 2))
-    exits = rec.type_status[:n][:, :, list(EXIT_STATUSES)].sum(axis=(1, 2))
-    assert (present == np.cumsum(rec.entered[:n]) - exits).all()
+        days, HALF_CONFLICT_AT_A)
 
 
 def test_aid_lowers_departures(tmp_path):
@@ -94,14 +80,7 @@ def test_bad_input_names_the_key(tmp_path, kwargs, key):
 
 
 def test_yaml_composes_and_runs_on_the_default_scenario():
-    from hydra import compose, initialize_config_dir
-
-    from crisisflow.experiments.run import CONFIG_DIR, build_model
-
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(config_name="config", overrides=["policy=aid_information", "sim.days=30"])
-    model = build_model(cfg)
-    model.run()
+    model = compose_and_run("aid_information")
     s = series(model)
     assert s[("aid_level", "Camp North")][14] == 0.6  # from the conflict's first day, 2025-03-15
     assert 0 < s[("unmet_aid_person_days", "migrant")][-1] < s[("unmet_aid_person_days", "")][-1]

@@ -4,16 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crisisflow.model.codes import EXIT_STATUSES, AgentType, Status
+from crisisflow.model.codes import AgentType, Status
 from crisisflow.model.errors import InputError
 from crisisflow.model.model import CrisisModel
 from crisisflow.model.policies.border_management import BorderManagement
-from crisisflow.model.scenario import build_scenario
 
-from conftest import rules_cfg, scenario_cfg, write_folder
+from conftest import rules_cfg, toy_scenario
+from policy_helpers import CERTAIN_QUEUE, CONFLICT_AT_A, assert_conserved, compose_and_run, series
 
-CONFLICT_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01", "intensity": 1.0}]
-CERTAIN = dict(push_hazard=100.0, move_settled={"waiting": -100.0, "stranded": -100.0, "in_site": -100.0})
 #: migrants head abroad (through B), not to the crossing point as a destination
 TO_ABROAD = dict(pull_border={"migrant": float("-inf")})
 A, B, ABROAD = 0, 1, 2
@@ -21,28 +19,15 @@ A, B, ABROAD = 0, 1, 2
 
 def border_model(tmp_path, crossings, populations=("A,migrant,X,20,1,1.0,0,0,0",), days=8, throughput=5, **rules):
     """Town A (conflict) -> border point B (processes `throughput` persons a day) -> Abroad."""
-    folder = write_folder(tmp_path / "border",
-                          ["A,town,Home,0,0,20,,", f"B,border,Home,0,1,0,,{throughput}", "Abroad,abroad,Other,0,2,0,,"],
-                          ["A,B,10,road,", "B,Abroad,10,road,"], list(populations))
-    scenario = build_scenario(scenario_cfg(folder, days, CONFLICT_AT_A, stranded_after_days=3))
-    return CrisisModel(scenario, rules_cfg(**CERTAIN, **rules), seed=1, policies=[BorderManagement(crossings)])
-
-
-def assert_conserved(model):
-    rec = model.recorder
-    present = rec.loc_status.sum(axis=(1, 2))
-    exits = rec.type_status[:, :, list(EXIT_STATUSES)].sum(axis=(1, 2))
-    assert (present == np.cumsum(rec.entered) - exits).all()
+    scenario = toy_scenario(
+        tmp_path / "border",
+        ["A,town,Home,0,0,20,,", f"B,border,Home,0,1,0,,{throughput}", "Abroad,abroad,Other,0,2,0,,"],
+        ["A,B,10,road,", "B,Abroad,10,road,"], list(populations), days, CONFLICT_AT_A, stranded_after_days=3)
+    return CrisisModel(scenario, rules_cfg(**CERTAIN_QUEUE, **rules), seed=1, policies=[BorderManagement(crossings)])
 
 
 def crossed(model):
     return np.cumsum(model.recorder.crossings[:, 1])
-
-
-def series(model):
-    from crisisflow.model.indicators import indicator_series
-
-    return {(name, key): values for name, key, values in indicator_series(model)}
 
 
 def test_closed_border_no_crossings_and_people_stranded_at_the_point(tmp_path):
@@ -126,14 +111,7 @@ def test_bad_input_names_the_key(tmp_path, crossings, key):
 
 
 def test_config_composes_and_runs_on_the_default_scenario():
-    from hydra import compose, initialize_config_dir
-
-    from crisisflow.experiments.run import CONFIG_DIR, build_model
-
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(config_name="config", overrides=["policy=border_management", "sim.days=30"])
-    model = build_model(cfg)
-    model.run()
+    model = compose_and_run("border_management")
     s = series(model)
     # open, closed from 03-15, restricted from 03-29
     assert set(s["border_status", "Border East"].tolist()) == {0, 1, 2}

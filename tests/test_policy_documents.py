@@ -4,39 +4,24 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crisisflow.model.codes import EXIT_STATUSES, AgentType, Status
+from crisisflow.model.codes import AgentType, Status
 from crisisflow.model.errors import InputError
 from crisisflow.model.model import CrisisModel
 from crisisflow.model.policies.documents import ConsularDocuments
-from crisisflow.model.scenario import build_scenario
 
-from conftest import rules_cfg, scenario_cfg, write_folder
+from conftest import rules_cfg, toy_scenario
+from policy_helpers import CERTAIN_QUEUE, CONFLICT_AT_A, assert_conserved, compose_and_run, series
 
-CONFLICT_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01", "intensity": 1.0}]
-CERTAIN = dict(push_hazard=100.0, move_settled={"waiting": -100.0, "stranded": -100.0, "in_site": -100.0})
 UNDOCUMENTED = ("A,migrant,X,20,1,0.0,0,0,0",)
 
 
 def border_model(tmp_path, policy, populations=UNDOCUMENTED, days=10, events=CONFLICT_AT_A, **rules):
     """Town A -> border point B (10 persons a day) -> Abroad; crossing requires documents (the rules' default)."""
-    folder = write_folder(tmp_path / "border",
-                          ["A,town,Home,0,0,20,,", "B,border,Home,0,1,0,,10", "Abroad,abroad,Other,0,2,0,,"],
-                          ["A,B,10,road,", "B,Abroad,10,road,"], list(populations))
-    scenario = build_scenario(scenario_cfg(folder, days, events, stranded_after_days=3))
-    return CrisisModel(scenario, rules_cfg(**CERTAIN, **rules), seed=2, policies=[policy])
-
-
-def assert_conserved(model):
-    rec = model.recorder
-    present = rec.loc_status.sum(axis=(1, 2))
-    exits = rec.type_status[:, :, list(EXIT_STATUSES)].sum(axis=(1, 2))
-    assert (present == np.cumsum(rec.entered) - exits).all()
-
-
-def series(model):
-    from crisisflow.model.indicators import indicator_series
-
-    return {(name, key): values for name, key, values in indicator_series(model)}
+    scenario = toy_scenario(tmp_path / "border",
+                            ["A,town,Home,0,0,20,,", "B,border,Home,0,1,0,,10", "Abroad,abroad,Other,0,2,0,,"],
+                            ["A,B,10,road,", "B,Abroad,10,road,"], list(populations), days, events,
+                            stranded_after_days=3)
+    return CrisisModel(scenario, rules_cfg(**CERTAIN_QUEUE, **rules), seed=2, policies=[policy])
 
 
 def crossed(model):
@@ -115,14 +100,7 @@ def test_bad_input_names_the_key(tmp_path, kwargs, key):
 
 
 def test_config_composes_and_runs_on_the_default_scenario():
-    from hydra import compose, initialize_config_dir
-
-    from crisisflow.experiments.run import CONFIG_DIR, build_model
-
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(config_name="config", overrides=["policy=documents", "sim.days=30"])
-    model = build_model(cfg)
-    model.run()
+    model = compose_and_run("documents")
     s = series(model)
     assert s["documents_issued_cumulative", "Capital"][-1] > 0
     assert s["documents_issued_cumulative", "Border East"][-1] > 0

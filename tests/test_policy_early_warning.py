@@ -4,14 +4,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crisisflow.model.codes import EXIT_STATUSES, AgentType, Status
+from crisisflow.model.codes import AgentType, Status
 from crisisflow.model.errors import InputError
-from crisisflow.model.indicators import indicator_series
 from crisisflow.model.model import CrisisModel
 from crisisflow.model.policies.early_warning import EarlyWarning, alert_days
-from crisisflow.model.scenario import build_scenario
 
-from conftest import rules_cfg, scenario_cfg, write_folder
+from conftest import rules_cfg, toy_scenario
+from policy_helpers import assert_conserved, compose_and_run, series
 
 ONSET_DAY = 10
 CONFLICT_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-11", "intensity": 1.0}]
@@ -19,24 +18,12 @@ CONFLICT_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-11", "
 
 def scenario(tmp_path):
     """A town A hit on day 10, a safe town B 50 km away."""
-    folder = write_folder(
+    return toy_scenario(
         tmp_path / "warn",
         ["A,town,Home,0,0,1000,,", "B,town,Home,0,1,200,,"],
         ["A,B,50,road,"],
         ["A,host_household,,1000,1,1,0,0,0", "B,host_household,,200,5,1,0,0,0"],
-    )
-    return build_scenario(scenario_cfg(folder, 14, CONFLICT_AT_A))
-
-
-def series(model) -> dict:
-    return {(name, key): values for name, key, values in indicator_series(model)}
-
-
-def assert_conserved(model) -> None:
-    rec, n = model.recorder, model.recorder.days_recorded
-    present = rec.loc_status[:n].sum(axis=(1, 2))
-    exits = rec.type_status[:n][:, :, list(EXIT_STATUSES)].sum(axis=(1, 2))
-    assert (present == np.cumsum(rec.entered[:n]) - exits).all()
+        14, CONFLICT_AT_A)
 
 
 def test_alert_days_are_the_lead_window_before_onset():
@@ -94,14 +81,7 @@ def test_bad_input_names_the_key(tmp_path, kwargs, key):
 
 
 def test_yaml_composes_and_runs_on_the_default_scenario():
-    from hydra import compose, initialize_config_dir
-
-    from crisisflow.experiments.run import CONFIG_DIR, build_model
-
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(config_name="config", overrides=["policy=early_warning", "sim.days=30"])
-    model = build_model(cfg)
-    model.run()
+    model = compose_and_run("early_warning")
     s = series(model)
     assert s[("warned_places", "Capital")].sum() == 7  # a week before the conflict of 2025-03-15
     assert s[("left_early_cumulative", "")][-1] > s[("evacuated_early_cumulative", "")][-1] > 0

@@ -4,43 +4,27 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crisisflow.model.codes import EXIT_STATUSES, AgentType, Status
+from crisisflow.model.codes import AgentType, Status
 from crisisflow.model.errors import InputError
 from crisisflow.model.model import CrisisModel
 from crisisflow.model.policies.evacuation import Evacuation
-from crisisflow.model.scenario import build_scenario
 
-from conftest import rules_cfg, scenario_cfg, write_folder
+from conftest import rules_cfg, toy_scenario
+from policy_helpers import CERTAIN_QUEUE, CONFLICT_AT_A, assert_conserved, compose_and_run, series
 
-CONFLICT_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01", "intensity": 1.0}]
-#: leaving a hazard is certain and nobody gives up a queue
-CERTAIN = dict(push_hazard=100.0, move_settled={"waiting": -100.0, "stranded": -100.0, "in_site": -100.0})
 HUB_ALL_RUN = {"location": "H", "mode": "air", "seats_per_day": 5}
 
 
 def hub_model(tmp_path, policy, populations=("A,migrant,X,40,1,1.0,0,0,0",), days=8, **rules):
     """Migrants flee town A (conflict) to hub H, the only place they can go, and queue there on day 0."""
-    folder = write_folder(tmp_path / "hub", ["A,town,Home,0,0,100,,", "H,hub,Home,0,1,0,,0", "T,town,Home,1,0,0,,"],
-                          ["A,H,10,road,", "A,T,10,road,"], list(populations))
-    scenario = build_scenario(scenario_cfg(folder, days, CONFLICT_AT_A, stranded_after_days=3))
-    return CrisisModel(scenario, rules_cfg(**CERTAIN, **rules), seed=1, policies=[policy])
-
-
-def assert_conserved(model):
-    rec = model.recorder
-    present = rec.loc_status.sum(axis=(1, 2))
-    exits = rec.type_status[:, :, list(EXIT_STATUSES)].sum(axis=(1, 2))
-    assert (present == np.cumsum(rec.entered) - exits).all()
+    scenario = toy_scenario(tmp_path / "hub", ["A,town,Home,0,0,100,,", "H,hub,Home,0,1,0,,0", "T,town,Home,1,0,0,,"],
+                            ["A,H,10,road,", "A,T,10,road,"], list(populations), days, CONFLICT_AT_A,
+                            stranded_after_days=3)
+    return CrisisModel(scenario, rules_cfg(**CERTAIN_QUEUE, **rules), seed=1, policies=[policy])
 
 
 def evacuated(model):
     return model.recorder.type_status[:, AgentType.MIGRANT, Status.EVACUATED]
-
-
-def series(model):
-    from crisisflow.model.indicators import indicator_series
-
-    return {(name, key): values for name, key, values in indicator_series(model)}
 
 
 def test_more_seats_more_evacuated_fewer_stranded(tmp_path):
@@ -96,10 +80,11 @@ def test_call_draws_eligible_migrants_toward_open_hubs(tmp_path):
 
 def test_mission_picks_up_vulnerable_first_and_counts_in_the_core_total(tmp_path):
     """No hazard: migrants stay home in A; a mission on day 2 takes 10 of them, the 3 unaccompanied children first."""
-    folder = write_folder(tmp_path / "calm", ["A,town,Home,0,0,100,,", "B,town,Home,0,1,100,,"], ["A,B,50,road,"],
-                          ["A,migrant,X,30,1,1.0,0,0,0", "A,migrant,Y,3,1,1.0,1.0,0,0", "B,migrant,X,5,1,1.0,0,0,0"])
+    scenario = toy_scenario(tmp_path / "calm", ["A,town,Home,0,0,100,,", "B,town,Home,0,1,100,,"], ["A,B,50,road,"],
+                            ["A,migrant,X,30,1,1.0,0,0,0", "A,migrant,Y,3,1,1.0,1.0,0,0", "B,migrant,X,5,1,1.0,0,0,0"],
+                            5, [])
     mission = Evacuation(missions=[{"date": "2020-01-03", "location": "A", "mode": "land", "seats": 10}])
-    model = CrisisModel(build_scenario(scenario_cfg(folder, 5, [])), rules_cfg(), seed=4, policies=[mission])
+    model = CrisisModel(scenario, rules_cfg(), seed=4, policies=[mission])
     model.run()
     pop = model.population
     gone = pop.status == Status.EVACUATED
@@ -153,14 +138,7 @@ def test_bad_input_names_the_key(tmp_path, kwargs, key):
 
 
 def test_config_composes_and_runs_on_the_default_scenario():
-    from hydra import compose, initialize_config_dir
-
-    from crisisflow.experiments.run import CONFIG_DIR, build_model
-
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(config_name="config", overrides=["policy=evacuation", "sim.days=30"])
-    model = build_model(cfg)
-    model.run()
+    model = compose_and_run("evacuation")
     s = series(model)
     assert s["evacuated_cumulative", "sea"][-1] > 0 and s["evacuated_cumulative", "land"][-1] > 0
     assert_conserved(model)

@@ -1,45 +1,30 @@
 """Host support: extra hosting places lower host strain, recorded by place; bad input; the YAML."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from crisisflow.model.codes import EXIT_STATUSES, Status
+from crisisflow.model.codes import Status
 from crisisflow.model.errors import InputError
 from crisisflow.model.hosting import host_strain
-from crisisflow.model.indicators import indicator_series
 from crisisflow.model.model import CrisisModel
 from crisisflow.model.policies.host_support import HostSupport
-from crisisflow.model.scenario import build_scenario
 
-from conftest import rules_cfg, scenario_cfg, write_folder
+from conftest import rules_cfg, toy_scenario
+from policy_helpers import CONFLICT_AT_A, assert_conserved, compose_and_run, series
 
 B = 1
-CONFLICT_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01", "intensity": 1.0}]
 #: everyone at A flees to B on day 0 and stays there
 CERTAIN = dict(push_hazard=100.0, move_settled={"self_settled": -100.0, "hosted": -100.0})
 
 
 def scenario(tmp_path, days=4):
     """20 people flee A for town B, whose 100 residents offer 0.1 places each: 10 places."""
-    folder = write_folder(
+    return toy_scenario(
         tmp_path / "hosts",
         ["A,town,Home,0,0,20,,", "B,town,Home,0,1,100,,", "S,site,Home,1,0,0,50,"],
         ["A,B,50,road,", "B,S,50,road,"],
         ["A,host_household,,20,1,1,0,0,0", "B,host_household,,100,5,1,0,0,0"],
-    )
-    return build_scenario(scenario_cfg(folder, days, CONFLICT_AT_A, hosting_spare_share=0.1))
-
-
-def series(model) -> dict:
-    return {(name, key): values for name, key, values in indicator_series(model)}
-
-
-def assert_conserved(model) -> None:
-    rec, n = model.recorder, model.recorder.days_recorded
-    present = rec.loc_status[:n].sum(axis=(1, 2))
-    exits = rec.type_status[:n][:, :, list(EXIT_STATUSES)].sum(axis=(1, 2))
-    assert (present == np.cumsum(rec.entered[:n]) - exits).all()
+        days, CONFLICT_AT_A, hosting_spare_share=0.1)
 
 
 def test_host_support_adds_places_and_lowers_strain(tmp_path):
@@ -81,14 +66,7 @@ def test_bad_input_names_the_key(tmp_path, entry, key):
 
 
 def test_yaml_composes_and_runs_on_the_default_scenario():
-    from hydra import compose, initialize_config_dir
-
-    from crisisflow.experiments.run import CONFIG_DIR, build_model
-
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(config_name="config", overrides=["policy=host_support", "sim.days=30"])
-    model = build_model(cfg)
-    model.run()
+    model = compose_and_run("host_support")
     s = series(model)
     assert s[("host_support_places", "Safetown")][14] > 0 and s[("host_support_places", "Safetown")][13] == 0
     places = {key: values[-1] for (name, key), values in s.items() if name == "host_support_places"}

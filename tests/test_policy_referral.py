@@ -5,16 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crisisflow.model.codes import EXIT_STATUSES, Status
+from crisisflow.model.codes import Status
 from crisisflow.model.errors import InputError
 from crisisflow.model.model import CrisisModel
 from crisisflow.model.policies.referral import Referral
-from crisisflow.model.scenario import build_scenario
 
-from conftest import rules_cfg, scenario_cfg, write_folder
+from conftest import rules_cfg, toy_scenario
+from policy_helpers import CERTAIN_QUEUE, CONFLICT_AT_A, assert_conserved, compose_and_run, series
 
-CONFLICT_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01", "intensity": 1.0}]
-CERTAIN = dict(push_hazard=100.0, move_settled={"waiting": -100.0, "stranded": -100.0, "in_site": -100.0})
 #: 10 migrants, 3 unaccompanied children and 2 victims of trafficking, all fleeing A for hub H
 MIXED = ("A,migrant,X,10,1,1.0,0,0,0", "A,migrant,X,3,1,1.0,1.0,0,0", "A,migrant,X,2,1,1.0,0,1.0,0")
 A, H = 0, 1
@@ -22,24 +20,11 @@ A, H = 0, 1
 
 def hub_model(tmp_path, policy, seats=1, days=8, populations=MIXED, events=CONFLICT_AT_A):
     """Town A (conflict) -> hub H (`seats` a day); B is a town nobody covers."""
-    folder = write_folder(tmp_path / "hub",
-                          ["A,town,Home,0,0,100,,", f"H,hub,Home,0,1,0,,{seats}", "B,town,Home,1,0,0,,"],
-                          ["A,H,10,road,", "A,B,500,road,"], list(populations))
-    scenario = build_scenario(scenario_cfg(folder, days, events, stranded_after_days=2))
-    return CrisisModel(scenario, rules_cfg(**CERTAIN, pull_hub={"migrant": 50.0}), seed=3, policies=[policy])
-
-
-def assert_conserved(model):
-    rec = model.recorder
-    present = rec.loc_status.sum(axis=(1, 2))
-    exits = rec.type_status[:, :, list(EXIT_STATUSES)].sum(axis=(1, 2))
-    assert (present == np.cumsum(rec.entered) - exits).all()
-
-
-def series(model):
-    from crisisflow.model.indicators import indicator_series
-
-    return {(name, key): values for name, key, values in indicator_series(model)}
+    scenario = toy_scenario(tmp_path / "hub",
+                            ["A,town,Home,0,0,100,,", f"H,hub,Home,0,1,0,,{seats}", "B,town,Home,1,0,0,,"],
+                            ["A,H,10,road,", "A,B,500,road,"], list(populations), days, events,
+                            stranded_after_days=2)
+    return CrisisModel(scenario, rules_cfg(**CERTAIN_QUEUE, pull_hub={"migrant": 50.0}), seed=3, policies=[policy])
 
 
 def test_vulnerable_present_at_covered_places_are_referred(tmp_path):
@@ -113,13 +98,6 @@ def test_bad_input_names_the_key(tmp_path, kwargs, key):
 
 
 def test_config_composes_and_runs_on_the_default_scenario():
-    from hydra import compose, initialize_config_dir
-
-    from crisisflow.experiments.run import CONFIG_DIR, build_model
-
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(config_name="config", overrides=["policy=referral", "sim.days=30"])
-    model = build_model(cfg)
-    model.run()
+    model = compose_and_run("referral")
     assert series(model)["referred_cumulative", ""][-1] > 0
     assert_conserved(model)

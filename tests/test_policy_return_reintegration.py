@@ -2,17 +2,15 @@
 reintegration caseload of evacuated and homecoming migrants, bad input, the YAML."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from crisisflow.model.codes import EXIT_STATUSES, AgentType, Phase, Status
+from crisisflow.model.codes import AgentType, Phase, Status
 from crisisflow.model.errors import InputError
-from crisisflow.model.indicators import indicator_series
 from crisisflow.model.model import CrisisModel
 from crisisflow.model.policies.return_reintegration import ReturnReintegration
-from crisisflow.model.scenario import build_scenario
 
-from conftest import rules_cfg, scenario_cfg, write_folder
+from conftest import rules_cfg, toy_scenario
+from policy_helpers import assert_conserved, compose_and_run, series
 
 A, B = 0, 1
 TWO_DAYS_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01", "intensity": 1.0, "duration_days": 2}]
@@ -24,24 +22,12 @@ CERTAIN = dict(push_hazard=100.0, move_settled={"waiting": -100.0, "stranded": -
 
 def displaced_scenario(tmp_path, days=12):
     """1000 people flee A for town B in two days of conflict; recovery from day 4."""
-    folder = write_folder(
+    return toy_scenario(
         tmp_path / "ret",
         ["A,town,Home,0,0,1000,,", "B,town,Home,0,1,100,,"],
         ["A,B,50,road,"],
         ["A,host_household,,1000,1,1,0,0,0"],
-    )
-    return build_scenario(scenario_cfg(folder, days, TWO_DAYS_AT_A, phases=RECOVERY_FROM_DAY_4))
-
-
-def series(model) -> dict:
-    return {(name, key): values for name, key, values in indicator_series(model)}
-
-
-def assert_conserved(model) -> None:
-    rec, n = model.recorder, model.recorder.days_recorded
-    present = rec.loc_status[:n].sum(axis=(1, 2))
-    exits = rec.type_status[:n][:, :, list(EXIT_STATUSES)].sum(axis=(1, 2))
-    assert (present == np.cumsum(rec.entered[:n]) - exits).all()
+        days, TWO_DAYS_AT_A, phases=RECOVERY_FROM_DAY_4)
 
 
 def test_return_support_raises_returns_in_recovery_only(tmp_path):
@@ -81,13 +67,12 @@ def test_durable_solutions_on_the_first_day_of_recovery(tmp_path, kwargs, status
 def test_caseload_grows_with_evacuees_and_falls_at_the_service_rate(tmp_path):
     """30 migrants queue at a hub with 10 seats a day: evacuated on days 0, 1 and 2, registered the next
     morning, 4 served a day. Worked by hand: caseload 0, 6, 12, 18, 14, 10, 6, 2, 0, 0."""
-    folder = write_folder(
+    scen = toy_scenario(
         tmp_path / "hub",
         ["A,town,Home,0,0,0,,", "H,hub,Home,0,1,0,,10"],
         ["A,H,10,road,"],
         ["A,migrant,X,30,1,1,0,0,0"],
-    )
-    scen = build_scenario(scenario_cfg(folder, 10, [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01"}]))
+        10, [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01"}])
     model = CrisisModel(scen, rules_cfg(**CERTAIN), seed=7, policies=[ReturnReintegration(served_per_day=4)])
     model.run()
     assert model.recorder.evacuated[:, 1].tolist() == [10, 10, 10, 0, 0, 0, 0, 0, 0, 0]
@@ -98,13 +83,12 @@ def test_caseload_grows_with_evacuees_and_falls_at_the_service_rate(tmp_path):
 
 
 def test_migrants_crossing_into_their_own_country_join_the_caseload(tmp_path):
-    folder = write_folder(
+    scen = toy_scenario(
         tmp_path / "cross",
         ["A,town,Home,0,0,0,,", "B,border,Home,0,1,0,,", "Abroad,abroad,Other,0,2,0,,"],
         ["A,B,10,road,", "B,Abroad,10,road,"],
         ["A,migrant,Other,20,1,1,0,0,0", "A,migrant,Third,10,1,1,0,0,0"],
-    )
-    scen = build_scenario(scenario_cfg(folder, 4, [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01"}]))
+        4, [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01"}])
     rules = rules_cfg(pull_border={"migrant": float("-inf")}, **CERTAIN)  # all go on abroad
     model = CrisisModel(scen, rules, seed=8, policies=[ReturnReintegration()])
     model.run()
@@ -127,14 +111,7 @@ def test_bad_input_names_the_key(tmp_path, kwargs, key):
 
 
 def test_yaml_composes_and_runs_on_the_default_scenario():
-    from hydra import compose, initialize_config_dir
-
-    from crisisflow.experiments.run import CONFIG_DIR, build_model
-
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(config_name="config", overrides=["policy=return_reintegration", "sim.days=30"])
-    model = build_model(cfg)
-    model.run()
+    model = compose_and_run("return_reintegration")
     s = series(model)
     evacuated = model.recorder.evacuated.sum()
     assert evacuated > 0

@@ -1,17 +1,15 @@
 """Sites (CCCM): Sphere capacities, opening, expansion, closing with each on_close, bad input, the YAML."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
-from crisisflow.model.codes import EXIT_STATUSES, Status
+from crisisflow.model.codes import Status
 from crisisflow.model.errors import InputError
-from crisisflow.model.indicators import indicator_series
 from crisisflow.model.model import CrisisModel
 from crisisflow.model.policies.sites import Sites, sphere_capacity
-from crisisflow.model.scenario import build_scenario
 
-from conftest import rules_cfg, scenario_cfg, write_folder
+from conftest import rules_cfg, toy_scenario
+from policy_helpers import assert_conserved, compose_and_run, series
 
 A, S1, S2 = 0, 1, 2
 #: two days of conflict at A; everyone flees at once, nobody leaves a site, goes back or moves on by the rules
@@ -22,30 +20,18 @@ CERTAIN = dict(push_hazard=100.0, push_damage=0.0, push_neighbours_gone=0.0, ret
 
 def scenario(tmp_path, days=6):
     """20 people at A flee to site S1, the only place they know; S2 lies beyond it."""
-    folder = write_folder(
+    return toy_scenario(
         tmp_path / "sites",
         ["A,town,Home,0,0,20,,", "S1,site,Home,0,1,0,100,", "S2,site,Home,0,2,0,100,"],
         ["A,S1,50,road,", "S1,S2,50,road,"],
         ["A,host_household,,20,1,1,0,0,0"],
-    )
-    return build_scenario(scenario_cfg(folder, days, TWO_DAYS_AT_A))
+        days, TWO_DAYS_AT_A)
 
 
 def run(tmp_path, sites, days=6):
     model = CrisisModel(scenario(tmp_path, days), rules_cfg(**CERTAIN), seed=1, policies=[Sites(sites)])
     model.run()
     return model
-
-
-def series(model) -> dict:
-    return {(name, key): values for name, key, values in indicator_series(model)}
-
-
-def assert_conserved(model) -> None:
-    rec, n = model.recorder, model.recorder.days_recorded
-    present = rec.loc_status[:n].sum(axis=(1, 2))
-    exits = rec.type_status[:n][:, :, list(EXIT_STATUSES)].sum(axis=(1, 2))
-    assert (present == np.cumsum(rec.entered[:n]) - exits).all()
 
 
 def test_sphere_capacity_is_the_smallest_figure_given():
@@ -124,14 +110,7 @@ def test_relocating_to_a_closed_site_is_refused(tmp_path):
 
 
 def test_yaml_composes_and_runs_on_the_default_scenario():
-    from hydra import compose, initialize_config_dir
-
-    from crisisflow.experiments.run import CONFIG_DIR, build_model
-
-    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(config_name="config", overrides=["policy=sites", "sim.days=30"])
-    model = build_model(cfg)
-    model.run()
+    model = compose_and_run("sites")
     rec, index = model.recorder, model.network.index()
     north, south = index["Camp North"], index["Camp South"]
     assert (rec.site_capacity[:24, north] == 4000).all() and (rec.site_capacity[24:, north] == 5000).all()

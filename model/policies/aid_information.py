@@ -11,13 +11,13 @@ Unmet need is counted in person-days: each day, every person displaced, or at ho
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..codes import DISPLACED_STATUSES, AgentType, Status
-from .base import Policy
+from .base import Policy, by_place, cumulative
 from .inputs import OperationInput, plain
 
 if TYPE_CHECKING:
@@ -39,8 +39,8 @@ class AidInformation(Policy):
     def setup(self, model: "CrisisModel") -> None:
         inp = OperationInput(model, self)
         self._nlr = inp.share(self.no_language_reach, "no_language_reach")
-        self.level = _schedule(inp, self.aid, "aid", "level", inp.share)
-        self.coverage = _schedule(inp, self.campaigns, "campaigns", "coverage", inp.share)
+        self.level = inp.schedule(self.aid, "aid", "level", inp.share)
+        self.coverage = inp.schedule(self.campaigns, "campaigns", "coverage", inp.share)
         self.unmet = np.zeros((model.days, 2))  # persons not reached today: everyone, migrants
 
     def apply(self, model: "CrisisModel") -> None:
@@ -66,38 +66,7 @@ class AidInformation(Policy):
 
     def series(self, model: "CrisisModel") -> Iterator[tuple[str, str, np.ndarray]]:
         n = model.recorder.days_recorded
-        cum = np.cumsum(self.unmet[:n], axis=0)
+        cum = cumulative(self.unmet, n)
         yield "unmet_aid_person_days", "", cum[:, 0]
         yield "unmet_aid_person_days", "migrant", cum[:, 1]
-        for loc in np.nonzero(self.level[:n].any(axis=0))[0]:
-            yield "aid_level", model.network.names[loc], self.level[:n, loc].copy()
-
-
-def _schedule(inp: OperationInput, entries: Sequence[Mapping], name: str, field: str,
-              read: Callable[[object, str], float], combine=np.maximum) -> np.ndarray:
-    """float [days, L]: each entry's `field` (checked by `read`) at its places over its days (`from`..`to`,
-    both included, default the whole run); entries that overlap combine by `combine`."""
-    out = np.zeros((inp.days, inp.net.n_locations))
-    for k, raw in enumerate(entries):
-        where = f"{name}[{k}]"
-        entry = inp.fields(raw, {"places", "from", "to", field}, where)
-        if field not in entry:
-            raise inp.error(f"{where}.{field}", f"no {field} given")
-        value = read(entry[field], f"{where}.{field}")
-        days = inp.window(entry, where)
-        mask = _place_mask(inp, entry.get("places", "all"), f"{where}.places")
-        out[days, mask] = combine(out[days][:, mask], value)
-    return out
-
-
-def _place_mask(inp: OperationInput, names: Sequence[str] | str, field: str) -> np.ndarray:
-    """Places named in the config ('all' or a list of names) as a mask over locations."""
-    mask = np.zeros(inp.net.n_locations, dtype=np.bool_)
-    if names == "all":
-        mask[:] = True
-        return mask
-    if isinstance(names, str) or not isinstance(names, Sequence):
-        raise inp.error(field, f"{names!r}; expected a list of places or 'all'")
-    for k, name in enumerate(names):
-        mask[inp.location(name, f"{field}[{k}]")] = True
-    return mask
+        yield from by_place(model, "aid_level", self.level[:n])

@@ -25,3 +25,16 @@ class Policy:
     def series(self, model: "CrisisModel") -> Iterator[tuple[str, str, np.ndarray]]:
         """What it did, as (indicator, key, value per day) for the results table."""
         return iter(())
+
+
+def cumulative(per_day: np.ndarray, days: int) -> np.ndarray:
+    """float [days, ...]: running totals over the days recorded (the results table holds floats)."""
+    return np.cumsum(per_day[:days], axis=0).astype(np.float64)
+
+
+def by_place(model: "CrisisModel", indicator: str, values: np.ndarray,
+             acted: np.ndarray | None = None) -> Iterator[tuple[str, str, np.ndarray]]:
+    """(indicator, place name, values[:, place]) for each place where `acted` (default: `values`) is ever
+    non-zero, so that places an operation never touched stay out of the results table."""
+    for loc in np.nonzero((values if acted is None else acted).any(axis=0))[0]:
+        yield indicator, model.network.names[loc], values[:, loc].astype(np.float64)

@@ -18,7 +18,7 @@ import numpy as np
 from .. import rng
 from ..admission import ranked_fit
 from ..codes import AgentType, LocationKind, Status
-from .base import Policy
+from .base import Policy, cumulative
 from .inputs import OperationInput, plain
 
 #: random-number purposes (the core's purposes stay below 64)
@@ -101,7 +101,7 @@ class ConsularDocuments(Policy):
     def series(self, model) -> Iterator[tuple[str, str, np.ndarray]]:
         """documents_issued_cumulative (total and by place), and undocumented migrants after each day's issuing."""
         n = model.recorder.days_recorded
-        issued = np.cumsum(self._issued[:n], axis=0).astype(np.float64)
+        issued = cumulative(self._issued, n)
         yield "documents_issued_cumulative", "", issued.sum(axis=1)
         locations = np.array([p.location for p in self._points], dtype=np.int64)
         for loc in dict.fromkeys(locations.tolist()):

@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import rng
 from ..codes import AgentType, LocationKind, Status
-from .base import Policy
+from .base import Policy, by_place, cumulative
 from .inputs import SOURCE, OperationInput, plain
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class EarlyWarning(Policy):
             raise inp.error("push", f"{self.push!r}; expected a number >= 0")
         self._share = inp.share(self.evacuate_share, "evacuate_share")
         hazard = model.scenario.timeline.hazard
-        at_risk = _place_mask(inp, self.places, "places")
+        at_risk = inp.places(self.places, "places")
         self.alert = alert_days(hazard, threshold, lead) & at_risk
         never = [model.network.names[i] for i in np.nonzero(at_risk & ~self.alert.any(axis=0))[0]]
         if self.places != "all" and never:
@@ -127,11 +127,10 @@ class EarlyWarning(Policy):
             left[self._watch_day] += self._left(model)
         alert = self.alert[:n]
         yield "warned_places", "", alert.sum(axis=1).astype(np.float64)
-        for loc in np.nonzero(alert.any(axis=0))[0]:
-            yield "warned_places", model.network.names[loc], alert[:, loc].astype(np.float64)
-        yield "left_early_cumulative", "", np.cumsum(left[:n]).astype(np.float64)
+        yield from by_place(model, "warned_places", alert)
+        yield "left_early_cumulative", "", cumulative(left, n)
         if self._to >= 0:
-            yield "evacuated_early_cumulative", "", np.cumsum(self.evacuated[:n]).astype(np.float64)
+            yield "evacuated_early_cumulative", "", cumulative(self.evacuated, n)
 
 
 def alert_days(hazard: np.ndarray, threshold: float, lead_days: int) -> np.ndarray:
@@ -159,16 +158,3 @@ def _residents(model: "CrisisModel", places: np.ndarray) -> np.ndarray:
     pop = model.population
     rows = np.nonzero(pop.active & (pop.status <= Status.TRAPPED))[0]
     return rows[places[pop.location[rows]]]
-
-
-def _place_mask(inp: OperationInput, names: Sequence[str] | str, field: str) -> np.ndarray:
-    """Places named in the config ('all' or a list of names) as a mask over locations."""
-    mask = np.zeros(inp.net.n_locations, dtype=np.bool_)
-    if names == "all":
-        mask[:] = True
-        return mask
-    if isinstance(names, str) or not isinstance(names, Sequence):
-        raise inp.error(field, f"{names!r}; expected a list of places or 'all'")
-    for k, name in enumerate(names):
-        mask[inp.location(name, f"{field}[{k}]")] = True
-    return mask

@@ -24,7 +24,7 @@ import numpy as np
 from .. import rng
 from ..admission import ranked_fit
 from ..codes import AgentType, LocationKind, Status
-from .base import Policy
+from .base import Policy, cumulative
 from .inputs import OperationInput, plain
 
 MODES = ("land", "air", "sea")
@@ -167,7 +167,7 @@ class Evacuation(Policy):
         evacuated = self._evacuated[:n].copy()
         if n > 0:  # the last day's boarding is counted here: no next morning counts it
             self._count_boarded(model, n - 1, evacuated)
-        total = np.cumsum(evacuated, axis=0).astype(np.float64)
+        total = cumulative(evacuated, n)
         for m in self._modes_used:
             yield "evacuated_cumulative", MODES[m], total[:, m]
         for j, loc in enumerate(self.hub_locations):

@@ -7,14 +7,14 @@ strain rises again. The places it created are recorded by place.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..codes import AgentType, LocationKind, Status
 from ..hosting import host_places
-from .base import Policy
+from .base import Policy, by_place
 from .inputs import OperationInput, plain
 
 if TYPE_CHECKING:
@@ -33,11 +33,11 @@ class HostSupport(Policy):
 
     def setup(self, model: "CrisisModel") -> None:
         inp = OperationInput(model, self)
-        self.extra = _schedule(inp, self.support, "support", "extra_share", _nonnegative(inp), combine=np.add)
+        self.extra = inp.schedule(self.support, "support", "extra_share", inp.number, combine=np.add)
         town = model.network.kind == LocationKind.TOWN
         for k, entry in enumerate(self.support):
             names = entry.get("places", "all")
-            if names != "all" and not town[_place_mask(inp, names, f"support[{k}].places")].all():
+            if names != "all" and not town[inp.places(names, f"support[{k}].places")].all():
                 raise inp.error(f"support[{k}].places", "hosting happens in towns; expected town names or 'all'")
         self.extra[:, ~town] = 0.0
         self._base = model.hosting_spare_share.copy()
@@ -54,44 +54,4 @@ class HostSupport(Policy):
         n = model.recorder.days_recorded
         added = self.places_added[:n].astype(np.float64)
         yield "host_support_places", "", added.sum(axis=1)
-        for loc in np.nonzero(self.extra[:n].any(axis=0))[0]:
-            yield "host_support_places", model.network.names[loc], added[:, loc]
-
-
-def _schedule(inp: OperationInput, entries: Sequence[Mapping], name: str, field: str,
-              read: Callable[[object, str], float], combine=np.maximum) -> np.ndarray:
-    """float [days, L]: each entry's `field` (checked by `read`) at its places over its days (`from`..`to`,
-    both included, default the whole run); entries that overlap combine by `combine`."""
-    out = np.zeros((inp.days, inp.net.n_locations))
-    for k, raw in enumerate(entries):
-        where = f"{name}[{k}]"
-        entry = inp.fields(raw, {"places", "from", "to", field}, where)
-        if field not in entry:
-            raise inp.error(f"{where}.{field}", f"no {field} given")
-        value = read(entry[field], f"{where}.{field}")
-        days = inp.window(entry, where)
-        mask = _place_mask(inp, entry.get("places", "all"), f"{where}.places")
-        out[days, mask] = combine(out[days][:, mask], value)
-    return out
-
-
-def _place_mask(inp: OperationInput, names: Sequence[str] | str, field: str) -> np.ndarray:
-    """Places named in the config ('all' or a list of names) as a mask over locations."""
-    mask = np.zeros(inp.net.n_locations, dtype=np.bool_)
-    if names == "all":
-        mask[:] = True
-        return mask
-    if isinstance(names, str) or not isinstance(names, Sequence):
-        raise inp.error(field, f"{names!r}; expected a list of places or 'all'")
-    for k, name in enumerate(names):
-        mask[inp.location(name, f"{field}[{k}]")] = True
-    return mask
-
-
-def _nonnegative(inp: OperationInput) -> Callable[[object, str], float]:
-    """A reader of numbers >= 0 for `_schedule`."""
-    def read(value: object, field: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise inp.error(field, f"{value!r}; expected a number >= 0")
-        return float(value)
-    return read
+        yield from by_place(model, "host_support_places", added, acted=self.extra[:n])

@@ -8,7 +8,7 @@ Dates follow the scenario's events: a date before the run starts is an error, on
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -98,6 +98,41 @@ class OperationInput:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
             raise self.error(field, f"{value!r}; expected a number in [0, 1]")
         return float(value)
+
+    def number(self, value: Any, field: str) -> float:
+        """A number >= 0 with no upper bound (a support level, extra places per member, a site's area)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            raise self.error(field, f"{value!r}; expected a number >= 0")
+        return float(value)
+
+    def places(self, names: Any, field: str) -> np.ndarray:
+        """bool [L]: the places named in the config, 'all' or a list of names, read alike by every operation."""
+        mask = np.zeros(self.net.n_locations, dtype=np.bool_)
+        if names == "all":
+            mask[:] = True
+            return mask
+        if isinstance(names, str) or not isinstance(names, Sequence):
+            raise self.error(field, f"{names!r}; expected a list of places or 'all'")
+        for k, name in enumerate(names):
+            mask[self.location(name, f"{field}[{k}]")] = True
+        return mask
+
+    def schedule(self, entries: Sequence[Mapping], name: str, field: str, read: Callable[[Any, str], float],
+                 combine: Callable[[np.ndarray, float], np.ndarray] = np.maximum) -> np.ndarray:
+        """float [days, L]: each entry's `field` (checked by `read`, e.g. `share` or `number`) at its `places`
+        over its days (`from`..`to`, both included, default the whole run; places default 'all'). Entries
+        that overlap combine by `combine`: the highest level by default, `np.add` where support adds up."""
+        out = np.zeros((self.days, self.net.n_locations))
+        for k, raw in enumerate(entries):
+            where = f"{name}[{k}]"
+            entry = self.fields(raw, {"places", "from", "to", field}, where)
+            if field not in entry:
+                raise self.error(f"{where}.{field}", f"no {field} given")
+            value = read(entry[field], f"{where}.{field}")
+            days = self.window(entry, where)
+            mask = self.places(entry.get("places", "all"), f"{where}.places")
+            out[days, mask] = combine(out[days][:, mask], value)
+        return out
 
     def agent_types(self, names: Any, field: str) -> np.ndarray:
         """bool [T]: the agent types named (migrant, idp, host_household)."""

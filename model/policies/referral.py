@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import rng
 from ..codes import LocationKind, Status, code_name, parse_code
-from .base import Policy
+from .base import Policy, cumulative
 from .inputs import OperationInput, plain
 
 #: random-number purpose of the daily identification draw (the core's purposes stay below 64)
@@ -74,7 +74,7 @@ class Referral(Policy):
     def series(self, model) -> Iterator[tuple[str, str, np.ndarray]]:
         """referred_cumulative: persons referred, in total and by group (a person may be in both groups)."""
         n = model.recorder.days_recorded
-        referred = np.cumsum(self._referred[:n], axis=0).astype(np.float64)
+        referred = cumulative(self._referred, n)
         yield "referred_cumulative", "", referred[:, 0]
         for k, group in enumerate(GROUPS):
             yield "referred_cumulative", group, referred[:, k + 1]

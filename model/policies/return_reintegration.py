@@ -13,14 +13,14 @@ assistance; IOM 2012); `served_per_day` persons a day are served, first come fir
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import rng
 from ..codes import AgentType, Phase, Status
-from .base import Policy
+from .base import Policy, cumulative
 from .inputs import OperationInput, plain
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ class ReturnReintegration(Policy):
         self._integrate_after = inp.count(self.integration_after_days, "integration_after_days")
         self._resettle_after = inp.count(self.resettlement_after_days, "resettlement_after_days")
         self._served = inp.count(self.served_per_day, "served_per_day")
-        self.level = _schedule(inp, self.support, "support", "level", _nonnegative(inp), combine=np.add)
+        self.level = inp.schedule(self.support, "support", "level", inp.number, combine=np.add)
         net, nats = model.network, model.scenario.nationalities
         country = {c: i for i, c in enumerate(net.countries)}
         # country index of each nationality, shifted by one (position 0: nationals, who have none)
@@ -108,45 +108,6 @@ class ReturnReintegration(Policy):
     def series(self, model: "CrisisModel") -> Iterator[tuple[str, str, np.ndarray]]:
         n = model.recorder.days_recorded
         yield "reintegration_caseload", "", self.caseload[:n].astype(np.float64)
-        yield "reintegrated_cumulative", "", np.cumsum(self.served[:n]).astype(np.float64)
-        yield "locally_integrated_cumulative", "", np.cumsum(self.integrated[:n]).astype(np.float64)
-        yield "resettled_cumulative", "", np.cumsum(self.resettled[:n]).astype(np.float64)
-
-
-def _schedule(inp: OperationInput, entries: Sequence[Mapping], name: str, field: str,
-              read: Callable[[object, str], float], combine=np.maximum) -> np.ndarray:
-    """float [days, L]: each entry's `field` (checked by `read`) at its places over its days (`from`..`to`,
-    both included, default the whole run); entries that overlap combine by `combine`."""
-    out = np.zeros((inp.days, inp.net.n_locations))
-    for k, raw in enumerate(entries):
-        where = f"{name}[{k}]"
-        entry = inp.fields(raw, {"places", "from", "to", field}, where)
-        if field not in entry:
-            raise inp.error(f"{where}.{field}", f"no {field} given")
-        value = read(entry[field], f"{where}.{field}")
-        days = inp.window(entry, where)
-        mask = _place_mask(inp, entry.get("places", "all"), f"{where}.places")
-        out[days, mask] = combine(out[days][:, mask], value)
-    return out
-
-
-def _place_mask(inp: OperationInput, names: Sequence[str] | str, field: str) -> np.ndarray:
-    """Places named in the config ('all' or a list of names) as a mask over locations."""
-    mask = np.zeros(inp.net.n_locations, dtype=np.bool_)
-    if names == "all":
-        mask[:] = True
-        return mask
-    if isinstance(names, str) or not isinstance(names, Sequence):
-        raise inp.error(field, f"{names!r}; expected a list of places or 'all'")
-    for k, name in enumerate(names):
-        mask[inp.location(name, f"{field}[{k}]")] = True
-    return mask
-
-
-def _nonnegative(inp: OperationInput) -> Callable[[object, str], float]:
-    """A reader of numbers >= 0 for `_schedule`."""
-    def read(value: object, field: str) -> float:
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise inp.error(field, f"{value!r}; expected a number >= 0")
-        return float(value)
-    return read
+        yield "reintegrated_cumulative", "", cumulative(self.served, n)
+        yield "locally_integrated_cumulative", "", cumulative(self.integrated, n)
+        yield "resettled_cumulative", "", cumulative(self.resettled, n)

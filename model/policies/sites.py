@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..codes import LocationKind, Status
-from .base import Policy
+from .base import Policy, cumulative
 from .inputs import OperationInput, plain
 
 if TYPE_CHECKING:
@@ -116,7 +116,7 @@ class Sites(Policy):
             return
         n = model.recorder.days_recorded
         for outcome, persons in self.moved.items():
-            yield "site_closures_moved_cumulative", outcome, np.cumsum(persons[:n]).astype(np.float64)
+            yield "site_closures_moved_cumulative", outcome, cumulative(persons, n)
 
 
 def _read_site(inp: OperationInput, model: "CrisisModel", raw: Mapping, field: str) -> _Site:
@@ -160,12 +160,8 @@ def _capacity(inp: OperationInput, entry: Mapping, field: str) -> int | None:
     """Persons from the capacity figures of an entry (see `sphere_capacity`); None when none is given."""
     figures = {}
     for name in FIGURES:
-        value = entry.get(name)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            raise inp.error(f"{field}.{name}", f"{value!r}; expected a number >= 0")
-        figures[name] = float(value)
+        if entry.get(name) is not None:
+            figures[name] = inp.number(entry[name], f"{field}.{name}")
     return sphere_capacity(**figures)
 
 
