@@ -24,7 +24,7 @@ from .codes import HOME_STATUSES, AgentType, LocationKind, Phase, Status
 from .hosting import host_places, place_with_hosts
 from .population import Population
 from .recorder import Recorder
-from .rules import LocationState, build_rules, sigmoid
+from .rules import LocationState, build_rules
 from .scenario import Scenario
 
 
