@@ -4,7 +4,8 @@ Every kernel visits agents in `N_CHUNKS` fixed blocks of rows under `prange`,
 handed to threads one block at a time (dynamic scheduling balances crises
 that hit some rows harder); each thread counts into its own row of the outputs
 (`N_PARTIALS` rows, no atomics) and the caller sums the rows. Counts are
-integers, so the sums do not depend on which thread counted what. Random numbers are counter-based (`model.rng`), so the result
+integers, so the sums do not depend on which thread counted what. Random
+numbers are counter-based (`model.rng`), so the result
 is the same on any number of threads. Each kernel has a plain NumPy twin in
 `model.kernels_numpy`; tests check the two agree draw for draw.
 
@@ -30,7 +31,8 @@ numba.set_parallel_chunksize(1)  # blocks go to whichever thread is free (this t
 # Explicit signatures: the kernels compile (or load from Numba's cache) once, at import, for exactly these
 # types; a caller passing anything else gets a TypeError instead of a silent recompilation. Agent arrays are
 # C-contiguous columns of the population; the small per-day tables may be any layout.
-_B1, _I1, _I2, _I4, _I8, _F4, _F8 = (types.Array(t, 1, "C") for t in (boolean, int8, int16, int32, int64, float32, float64))
+_B1, _I1, _I2, _I4, _I8, _F4, _F8 = (types.Array(t, 1, "C")
+                                      for t in (boolean, int8, int16, int32, int64, float32, float64))
 _I4_2, _I8_2 = types.Array(int32, 2, "C"), types.Array(int64, 2, "C")
 _I8_3 = types.Array(int64, 3, "C")
 _B_A3, _F_A1, _F_A2, _F_A3 = types.Array(boolean, 3, "A"), float64[:], float64[:, :], float64[:, :, :]
@@ -100,6 +102,11 @@ def choice_tables(pull, path_start, path_end, path_nedges, path_edges, path_cost
         for p in range(lo, hi):
             crosses = crosses or path_crosses[p]
         for t in range(pull.shape[0]):
+            if t == _HOST:  # host households choose as the IDPs they become: no table of their own
+                for docs in range(2):
+                    total_out[t, docs, loc] = 0.0
+                    last_out[t, docs, loc] = -1
+                continue
             for docs in (1, 0):
                 if docs == 0 and not crosses:
                     for p in range(lo, hi):
@@ -234,7 +241,8 @@ def move_agents(seed, day,
     p_depart[t, status, loc]: daily probability to leave; p_continue[t, loc]: probability to move on from a
     town reached today with distance left (Flee chains hops the same way); choice_*: the day's choice tables
     (see `choice_tables`); speed[t, mode]: km per day; loc_gated[loc]: arrivals queue there for admission (sites
-    with a hard capacity, border points with a processing capacity, evacuation hubs). A host household that leaves home becomes an IDP and chooses
+    with a hard capacity, border points with a processing capacity, evacuation hubs). A host household that
+    leaves home becomes an IDP and chooses
     as one. Outputs per thread: flows_out[c, edge] persons over each edge, crossings_out[c, country] persons
     crossing a border into a country, displaced_out[c, type] persons newly displaced (by type at home).
     """
@@ -258,7 +266,7 @@ def move_agents(seed, day,
                 p = p_depart[t, s, loc]
                 if not (p > 0.0) or rng.uniform(seed, i, day, rng.LEAVE) >= p:
                     continue
-                t_move = _IDP if (at_home and t == _HOST) else t
+                t_move = _IDP if t == _HOST else t  # a host household that moves does so as the IDP it becomes
                 choice = choose_path(loc, t_move, docs, rng.uniform(seed, i, day, rng.CHOOSE), path_start,
                                      choice_cum, choice_total, choice_last)
                 if choice < 0:
@@ -285,7 +293,8 @@ def move_agents(seed, day,
                 pc = p_continue[t, loc]
                 if not (pc > 0.0) or rng.uniform(seed, i, day, rng.CONTINUE + leg) >= pc:
                     break
-                choice = choose_path(loc, t, docs, rng.uniform(seed, i, day, rng.CHOOSE_AGAIN + leg), path_start,
+                choice = choose_path(loc, _IDP if t == _HOST else t, docs,
+                                     rng.uniform(seed, i, day, rng.CHOOSE_AGAIN + leg), path_start,
                                      choice_cum, choice_total, choice_last)
                 if choice < 0:
                     break

@@ -46,7 +46,7 @@ def move_agents(seed: int, day: int,
     leavers = _depart(seed, day, rows[status[rows] != Status.ON_THE_MOVE], agent_type, status, location, p_depart)
     at_home = np.isin(status[leavers], _HOME_STATUSES)
     docs = has_documents[leavers].astype(np.int64)
-    t_move = np.where(at_home & (agent_type[leavers] == AgentType.HOST_HOUSEHOLD), AgentType.IDP, agent_type[leavers])
+    t_move = _choosing_type(agent_type[leavers])
     draws = rng.uniform_array(seed, leavers, day, rng.CHOOSE)
     choice = _choose(location[leavers], t_move, docs, draws, path_start, pull, path_end, path_nedges,
                      path_edges, path_cost, path_crosses, dist_power, border_penalty, edge_open, edge_border,
@@ -71,12 +71,18 @@ def move_agents(seed: int, day: int,
         keep = (pc > 0.0) & (rng.uniform_array(seed, ended, day, rng.CONTINUE + leg) < pc)
         ended, left = ended[keep], left[keep]
         draws = rng.uniform_array(seed, ended, day, rng.CHOOSE_AGAIN + leg)
-        choice = _choose(location[ended], agent_type[ended], has_documents[ended].astype(np.int64), draws,
+        choice = _choose(location[ended], _choosing_type(agent_type[ended]), has_documents[ended].astype(np.int64),
+                         draws,
                          path_start, pull, path_end, path_nedges, path_edges, path_cost, path_crosses, dist_power,
                          border_penalty, edge_open, edge_border, border_allowed)
         ok = choice >= 0
         movers, budget = ended[ok], left[ok]
         _start(movers, choice[ok], status, path, path_pos, link_km_left, path_edges, edge_km)
+
+
+def _choosing_type(agent_type: np.ndarray) -> np.ndarray:
+    """Host households choose as the IDPs they become."""
+    return np.where(agent_type == AgentType.HOST_HOUSEHOLD, AgentType.IDP, agent_type).astype(np.int8)
 
 
 def _depart(seed: int, day: int, deciders: np.ndarray, agent_type: np.ndarray, status: np.ndarray,
