@@ -28,15 +28,20 @@ _PACKAGES = ("crisisflow", "mesa", "numpy", "numba", "scipy", "matplotlib", "hyd
 
 
 def tidy_table(series: list[Series], dates: np.ndarray) -> pa.Table:
-    """Long table: one row per (day, indicator, key)."""
-    n = len(dates)
-    k = len(series)
+    """Long table: one row per (day, indicator, key); names are dictionary-encoded from integer codes, so a
+    national run's millions of rows never become millions of Python strings."""
+    n, k = len(dates), len(series)
     values = np.concatenate([s[2] for s in series]) if k else np.zeros(0)
+
+    def encoded(names: list[str]) -> pa.DictionaryArray:
+        vocabulary, codes = np.unique(np.asarray(names, dtype=object).astype(str), return_inverse=True)
+        return pa.DictionaryArray.from_arrays(pa.array(np.repeat(codes.astype(np.int32), n)), pa.array(vocabulary))
+
     return pa.table({
         "day": pa.array(np.tile(np.arange(n, dtype=np.int32), k)),
         "date": pa.array(np.tile(dates.astype("datetime64[D]"), k)),
-        "indicator": pa.array(np.repeat([s[0] for s in series], n)).dictionary_encode(),
-        "key": pa.array(np.repeat([s[1] for s in series], n)).dictionary_encode(),
+        "indicator": encoded([s[0] for s in series]),
+        "key": encoded([s[1] for s in series]),
         "value": pa.array(values, type=pa.float64()),
     })
 

@@ -5,7 +5,10 @@
     crisisflow scenario=flee scenario.path=DIR   # any Flee-format folder
     crisisflow -m sim.seed=1,2,3                 # a sweep (Hydra multirun)
 
-The last line printed is the result folder.
+The last line printed is the result folder. In a sweep, a job whose folder already holds the results of the same
+config is skipped (re-run a sweep with `hydra.sweep.dir=<its folder>` to resume it), and a failed job writes
+`error.txt` (message and overrides) into its folder while the other jobs go on; the sweep then exits non-zero.
+With `objective.name` set, the app returns that number (for sweepers such as Optuna) instead of the folder.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from pathlib import Path
 import hydra
 import numba
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from hydra.utils import get_original_cwd, instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
@@ -28,6 +32,8 @@ from ..model.indicators import indicator_series
 from ..model.model import CrisisModel
 from ..model.scenario import build_scenario
 from . import output, plotting
+from .objectives import objective_value
+from .sweeps import ERROR_FILE, finished_before, job_failed
 
 # Mesa logs every step at INFO, which Hydra's logging would print for every day of every run
 logging.getLogger("MESA").setLevel(logging.WARNING)
@@ -77,15 +83,28 @@ def run_scenario(cfg: DictConfig, out_dir: Path, cwd: Path | None = None) -> Pat
 
 
 @hydra.main(config_path=CONFIG_DIR, config_name="config", version_base="1.3")
-def _app(cfg: DictConfig) -> str:
-    out_dir = Path(HydraConfig.get().runtime.output_dir)
+def _app(cfg: DictConfig) -> str | float:
+    hydra_cfg = HydraConfig.get()
+    out_dir = Path(hydra_cfg.runtime.output_dir)
+    sweep = hydra_cfg.mode == RunMode.MULTIRUN
     try:
-        run_scenario(cfg, out_dir, cwd=Path(get_original_cwd()))
+        if sweep and finished_before(out_dir, cfg):
+            print(f"crisisflow: skipped, finished before: {out_dir}")
+        else:
+            run_scenario(cfg, out_dir, cwd=Path(get_original_cwd()))
+            (out_dir / ERROR_FILE).unlink(missing_ok=True)
+        value = objective_value(cfg, out_dir)
     except InputError as err:
+        if sweep:  # an exception (not SystemExit) marks this job failed and lets the launcher run the others
+            raise job_failed(out_dir, err) from None
         print(f"crisisflow: bad input: {err}", file=sys.stderr)
         raise SystemExit(2) from None
+    except Exception as err:
+        if sweep:
+            raise job_failed(out_dir, err, trace=True) from None
+        raise
     print(out_dir)
-    return str(out_dir)
+    return str(out_dir) if value is None else value
 
 
 def main() -> None:

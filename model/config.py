@@ -202,12 +202,22 @@ class OutputConfig:
 
 
 @dataclass
+class ObjectiveConfig:
+    """One number a run returns to a sweeper (Optuna): see experiments/run.py for the objectives offered."""
+
+    name: Optional[str] = None
+    target: float = 0.0
+    penalty: float = 1.0
+
+
+@dataclass
 class CrisisflowConfig:
     sim: SimConfig = field(default_factory=SimConfig)
     scenario: ScenarioConfig = MISSING
     rules: Any = MISSING  # RulesConfig or FleeRulesConfig, each checked by its own schema
     policy: PolicyConfig = MISSING
     output: OutputConfig = field(default_factory=OutputConfig)
+    objective: ObjectiveConfig = field(default_factory=ObjectiveConfig)
 
 
 def register_configs() -> None:

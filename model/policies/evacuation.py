@@ -53,13 +53,15 @@ class Evacuation(Policy):
     stage = "before_decisions"
 
     def __init__(self, hubs: Sequence = (), missions: Sequence = (), nationalities: Sequence[str] = (),
-                 documents_required: bool = True, types: Sequence[str] = ("migrant",), pull: float = 1.0):
+                 documents_required: bool = True, types: Sequence[str] = ("migrant",), pull: float = 1.0,
+                 seat_scale: float = 1.0):
         self.hubs = plain(hubs) or []
         self.missions = plain(missions) or []
         self.nationalities = plain(nationalities) or []
         self.documents_required = bool(documents_required)
         self.types = plain(types) or []
         self.pull = pull
+        self.seat_scale = seat_scale  # multiplies every hub's seats per day (missions keep theirs): for searches
 
     # ---- set-up --------------------------------------------------------------------------------------------
     def setup(self, model) -> None:
@@ -68,6 +70,8 @@ class Evacuation(Policy):
         self._nationalities = inp.nationality_mask(self.nationalities, "nationalities")
         if isinstance(self.pull, bool) or not isinstance(self.pull, (int, float)) or not np.isfinite(self.pull):
             raise inp.error("pull", f"{self.pull!r}; expected a finite number added to the pull of open hubs")
+        if isinstance(self.seat_scale, bool) or not isinstance(self.seat_scale, (int, float)) or self.seat_scale < 0:
+            raise inp.error("seat_scale", f"{self.seat_scale!r}; expected a number >= 0 multiplying the hubs' seats")
         self._read_hubs(inp)
         self._missions = [m for m in self._read_missions(inp) if m.day < model.days]
         self._population = model.population
@@ -92,7 +96,7 @@ class Evacuation(Policy):
             j = self._hub_of[loc]
             if (self._mode[days, j] >= 0).any():
                 raise inp.error(f"{f}.from", f"dates overlap another entry for hub '{inp.net.names[loc]}'")
-            self._seats[days, j] = seats
+            self._seats[days, j] = round(seats * self.seat_scale)
             self._mode[days, j] = mode
 
     def _read_missions(self, inp: OperationInput) -> list[Mission]:

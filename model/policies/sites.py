@@ -128,7 +128,7 @@ def _read_site(inp: OperationInput, model: "CrisisModel", raw: Mapping, field: s
         base = int(model.network.capacity[loc])
     cap = np.full(model.days, base, dtype=np.int64)
     open_day = inp.day(entry["open"], f"{field}.open") if "open" in entry else 0
-    close_day = inp.day(entry["close"], f"{field}.close") if "close" in entry else model.days
+    close_day = inp.day(entry["close"], f"{field}.close") if "close" in entry else max(model.days, open_day + 1)
     if close_day <= open_day:
         raise inp.error(f"{field}.close", "the site closes before it opens")
     for j, raw_ext in enumerate(entry.get("expansions") or ()):
