@@ -27,13 +27,13 @@ def assert_conserved(model: CrisisModel) -> None:
 
 
 def compose_and_run(policy: str, days: int = 30) -> CrisisModel:
-    """The shipped config with `policy=<policy>` on the default scenario, composed by Hydra and run."""
+    """The shipped config with `policy=<policy>` on the demo scenario, composed by Hydra and run."""
     from hydra import compose, initialize_config_dir
 
     from crisisflow.experiments.run import CONFIG_DIR, build_model
 
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(config_name="config", overrides=[f"policy={policy}", f"sim.days={days}"])
+        cfg = compose(config_name="config", overrides=["scenario=demo", f"policy={policy}", f"sim.days={days}"])
     model = build_model(cfg)
     model.run()
     return model

@@ -16,7 +16,7 @@ from crisisflow.experiments import collect
 from crisisflow.experiments.collect import parse_overrides
 
 EXE = shutil.which("crisisflow", path=str(Path(sys.executable).parent)) or shutil.which("crisisflow")
-SWEEP_ARGS = ["sim.seed=1,2", "policy=none,evacuation", "scenario.hosting_spare_share=0.1,0.3", "sim.days=25",
+SWEEP_ARGS = ["scenario=demo", "sim.seed=1,2", "policy=none,evacuation", "scenario.hosting_spare_share=0.1,0.3", "sim.days=25",
               "sim.progress=false", "output.figure=false"]
 DAYS = 25
 FAILED_JOB = "99"

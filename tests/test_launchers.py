@@ -15,7 +15,7 @@ import pytest
 
 EXE = shutil.which("crisisflow", path=str(Path(sys.executable).parent)) or shutil.which("crisisflow")
 pytestmark = pytest.mark.skipif(EXE is None, reason="the crisisflow command is not installed")
-SMALL = ["sim.days=5", "output.figure=false", "output.flows=false", "sim.progress=false"]
+SMALL = ["scenario=demo", "sim.days=5", "output.figure=false", "output.flows=false", "sim.progress=false"]
 
 
 def sweep(args: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -58,7 +58,7 @@ def test_sweep_through_ray_on_a_local_instance(tmp_path):
 
 def test_failed_job_does_not_stop_the_others_and_a_rerun_resumes(tmp_path):
     # the first job fails (no such folder); the basic launcher runs jobs in order, so the second one must still run
-    args = ["scenario.path=/nonexistent,default", f"hydra.sweep.dir={tmp_path / 'sweep'}"]
+    args = ["scenario.path=/nonexistent,demo", f"hydra.sweep.dir={tmp_path / 'sweep'}"]
     proc = sweep(args, tmp_path)
     failed, good = tmp_path / "sweep" / "0", tmp_path / "sweep" / "1"
     assert proc.returncode != 0

@@ -72,7 +72,7 @@ def default_run():
     from crisisflow.experiments.run import CONFIG_DIR, build_model
 
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(config_name="config")
+        cfg = compose(config_name="config", overrides=["scenario=demo"])
     model = build_model(cfg)
     model.run()
     return model
@@ -93,7 +93,7 @@ def test_capacities_never_exceeded(default_run):
     assert rec.loc_status[:, limited, Status.IN_SITE].max() > 0
 
 
-def test_default_scenario_covers_all_types_and_phases(default_run):
+def test_demo_scenario_covers_all_types_and_phases(default_run):
     rec = default_run.recorder
     assert set(np.unique(default_run.scenario.timeline.phase)) == {0, 1, 2}
     assert (rec.type_status[-1].sum(axis=1) > 0).all()
@@ -106,7 +106,7 @@ def _run_default_days(days: int, threads: int) -> CrisisModel:
     from crisisflow.experiments.run import CONFIG_DIR, build_model
 
     with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
-        cfg = compose(config_name="config", overrides=[f"sim.days={days}"])
+        cfg = compose(config_name="config", overrides=["scenario=demo", f"sim.days={days}"])
     before = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:

@@ -79,7 +79,7 @@ def test_bad_input_names_the_key(tmp_path, kwargs, key):
     assert err.value.key == f"policy.operations[0].{key}"
 
 
-def test_yaml_composes_and_runs_on_the_default_scenario():
+def test_yaml_composes_and_runs_on_the_demo_scenario():
     model = compose_and_run("aid_information")
     s = series(model)
     assert s[("aid_level", "Camp North")][14] == 0.6  # from the conflict's first day, 2025-03-15

@@ -110,7 +110,7 @@ def test_bad_input_names_the_key(tmp_path, crossings, key):
     assert key in str(err.value) and "policy config" in str(err.value)
 
 
-def test_config_composes_and_runs_on_the_default_scenario():
+def test_config_composes_and_runs_on_the_demo_scenario():
     model = compose_and_run("border_management")
     s = series(model)
     # open, closed from 03-15, restricted from 03-29

@@ -99,7 +99,7 @@ def test_bad_input_names_the_key(tmp_path, kwargs, key):
     assert key in str(err.value) and "policy config" in str(err.value)
 
 
-def test_config_composes_and_runs_on_the_default_scenario():
+def test_config_composes_and_runs_on_the_demo_scenario():
     model = compose_and_run("documents")
     s = series(model)
     assert s["documents_issued_cumulative", "Capital"][-1] > 0

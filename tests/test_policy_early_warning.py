@@ -80,7 +80,7 @@ def test_bad_input_names_the_key(tmp_path, kwargs, key):
     assert err.value.key == f"policy.operations[0].{key}"
 
 
-def test_yaml_composes_and_runs_on_the_default_scenario():
+def test_yaml_composes_and_runs_on_the_demo_scenario():
     model = compose_and_run("early_warning")
     s = series(model)
     assert s[("warned_places", "Capital")].sum() == 7  # a week before the conflict of 2025-03-15

@@ -65,7 +65,7 @@ def test_bad_input_names_the_key(tmp_path, entry, key):
     assert err.value.key == f"policy.operations[0].{key}"
 
 
-def test_yaml_composes_and_runs_on_the_default_scenario():
+def test_yaml_composes_and_runs_on_the_demo_scenario():
     model = compose_and_run("host_support")
     s = series(model)
     assert s[("host_support_places", "Safetown")][14] > 0 and s[("host_support_places", "Safetown")][13] == 0

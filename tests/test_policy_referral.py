@@ -97,7 +97,7 @@ def test_bad_input_names_the_key(tmp_path, kwargs, key):
     assert key in str(err.value) and "policy config" in str(err.value)
 
 
-def test_config_composes_and_runs_on_the_default_scenario():
+def test_config_composes_and_runs_on_the_demo_scenario():
     model = compose_and_run("referral")
     assert series(model)["referred_cumulative", ""][-1] > 0
     assert_conserved(model)

@@ -110,7 +110,7 @@ def test_bad_input_names_the_key(tmp_path, kwargs, key):
     assert err.value.key == f"policy.operations[0].{key}"
 
 
-def test_yaml_composes_and_runs_on_the_default_scenario():
+def test_yaml_composes_and_runs_on_the_demo_scenario():
     model = compose_and_run("return_reintegration")
     s = series(model)
     evacuated = model.recorder.evacuated.sum()

@@ -109,7 +109,7 @@ def test_relocating_to_a_closed_site_is_refused(tmp_path):
     assert err.value.key == "policy.operations[0].sites[0].relocate_to"
 
 
-def test_yaml_composes_and_runs_on_the_default_scenario():
+def test_yaml_composes_and_runs_on_the_demo_scenario():
     model = compose_and_run("sites")
     rec, index = model.recorder, model.network.index()
     north, south = index["Camp North"], index["Camp South"]
