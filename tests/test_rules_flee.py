@@ -1,0 +1,53 @@
+"""rules=flee on a toy network, against Flee's link weights worked out by hand."""
+from __future__ import annotations
+
+import numpy as np
+from omegaconf import OmegaConf
+
+from crisisflow.model.config import FleeRulesConfig
+from crisisflow.model.model import CrisisModel
+from crisisflow.model.scenario import build_scenario
+
+from conftest import scenario_cfg, write_folder
+
+CONFLICT_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01", "intensity": 1.0}]
+
+
+def flee_rules(**overrides):
+    cfg = OmegaConf.structured(FleeRulesConfig)
+    cfg.merge_with(overrides)
+    return cfg
+
+
+def toy(tmp_path):
+    """A conflict zone A with 20,000 displaced persons, a camp B 100 km away and a town C 300 km away."""
+    folder = write_folder(
+        tmp_path / "toy",
+        ["A,town,Home,0,0,1000,,", "B,site,Home,0,1,0,100000,", "C,town,Home,1,0,1000,,"],
+        ["A,B,100,road,", "A,C,300,road,"],
+        ["A,idp,,20000,1,1,0,0,0"],
+    )
+    return build_scenario(scenario_cfg(folder, 3, CONFLICT_AT_A))
+
+
+def test_first_day_split_follows_flee_link_weights(tmp_path):
+    # Flee: w = (weight_softening + score) / (softening + km) ** distance_power; camp score = camp_weight
+    # with softening 10, distance power 1, camp weight 2: w_B = 2 / 110, w_C = 1 / 310, p_B = 0.8493
+    rules = flee_rules(camp_weight=2.0, softening=10.0, distance_power=1.0, avoid_short_stints=False,
+                       default_movechance=0.0)
+    model = CrisisModel(toy(tmp_path), rules, seed=4)
+    model.step()
+    net = model.network
+    to_b = model.recorder.flows[0, net.edge_between(0, 1)]
+    to_c = model.recorder.flows[0, net.edge_between(0, 2)]
+    assert to_b + to_c == 20_000  # conflict move chance 1: everyone leaves A on day 0
+    p_b = (2 / 110) / (2 / 110 + 1 / 310)
+    assert abs(to_b / 20_000 - p_b) < 4 * np.sqrt(p_b * (1 - p_b) / 20_000)  # within 4 standard errors
+
+
+def test_camp_move_chance_keeps_people_in_camps(tmp_path):
+    rules = flee_rules(camp_weight=1000.0, camp_movechance=0.0, avoid_short_stints=False, default_movechance=0.0)
+    model = CrisisModel(toy(tmp_path), rules, seed=1)
+    model.run()
+    in_b = model.recorder.loc_status[:, 1, :].sum(axis=1)
+    assert (np.diff(in_b) >= 0).all() and in_b[-1] > 19_000
