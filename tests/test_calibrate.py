@@ -67,3 +67,20 @@ def test_written_config_matches_the_schema(quick):
     rules = OmegaConf.merge(OmegaConf.structured(RulesConfig), values)  # checked against the schema
     assert rules.name == "crisisflow" and rules.day0_in_sites is True
     assert rules.awareness_hops == report["final"]["setting"]["rules.awareness_hops"]
+
+
+def test_site_data_options_are_off_by_default_and_follow_the_sites_when_on():
+    """day0_in_sites / displaced_from_sites: neutral by default; when on, the sites' own series drive the inflow."""
+    from crisisflow.experiments.run import build_model
+    from crisisflow.model.scenario import daily_increase
+
+    def model(*extra):
+        cfg = calibrate.compose(calibrate.overrides_for(TWO[0], ["rules=crisisflow", "sim.days=5", *extra]))
+        return build_model(cfg)
+
+    plain = model()
+    assert plain.rules.day0_stock() is None and plain.observed_new is plain.scenario.observed_new
+    on = model("rules.day0_in_sites=true", "rules.displaced_from_sites=true")
+    camps = on.scenario.flee.camps
+    assert on.rules.day0_stock().sum() == sum(int(s[0]) for s in camps.values())
+    assert on.observed_new == pytest.approx(daily_increase(sum(s[:5] for s in camps.values())))
