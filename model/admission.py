@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import kernels, rng
+from . import rng
 from .codes import LocationKind, Status
 from .network import Network
 from .population import Population
@@ -23,6 +23,12 @@ from .population import Population
 class AdmissionResult:
     evacuated_rows: np.ndarray  # rows that left through a hub today
     admitted_persons: np.ndarray  # int64 [L]
+
+
+def rows_with_status(pop: Population, lo: int, hi: int) -> np.ndarray:
+    """Active rows whose status lies in [lo, hi] (NumPy's vectorised scan beats a branchy parallel loop here)."""
+    status = pop.status
+    return np.nonzero(pop.active & (status >= lo) & (status <= hi))[0]
 
 
 def gated_locations(kind: np.ndarray, site_capacity: np.ndarray, throughput: np.ndarray) -> np.ndarray:
@@ -87,7 +93,7 @@ def admit(pop: Population, net: Network, slots: np.ndarray, seed: int, day: int,
     (evacuation eligibility, for example); the others keep their place in the queue.
     """
     status = pop.status
-    queued = kernels.rows_with_status(pop.active, status, Status.WAITING, Status.STRANDED)
+    queued = rows_with_status(pop, Status.WAITING, Status.STRANDED)
     loc = pop.location[queued]
     eligible = np.ones(len(queued), dtype=np.bool_)
     for allowed in filters:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import kernels, rng
-from .admission import ranked_fit
+from . import rng
+from .admission import ranked_fit, rows_with_status
 from .codes import LocationKind, Status
 from .population import Population
 
@@ -23,7 +23,7 @@ def place_with_hosts(pop: Population, loc_kind: np.ndarray, places: np.ndarray, 
                      seed: int, day: int) -> int:
     """Move self-settled agents in towns into free hosting places, in random order; return persons hosted."""
     free = np.maximum(places - hosted, 0)
-    rows = kernels.rows_with_status(pop.active, pop.status, Status.SELF_SETTLED, Status.SELF_SETTLED)
+    rows = rows_with_status(pop, Status.SELF_SETTLED, Status.SELF_SETTLED)
     loc = pop.location[rows]
     keep = (loc_kind[loc] == LocationKind.TOWN) & (free[loc] > 0)
     rows, loc = rows[keep], loc[keep]

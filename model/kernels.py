@@ -15,6 +15,8 @@ serves crisisflow's own push/pull rules and the Flee-compatible rules alike.
 """
 from __future__ import annotations
 
+import functools
+
 import numba
 import numpy as np
 from numba import boolean, float32, float64, int8, int16, int32, int64, njit, prange, types, void
@@ -26,7 +28,8 @@ from .codes import AgentType, LocationKind, Status
 N_CHUNKS = 64
 #: rows of every per-thread output array: one per thread Numba may run
 N_PARTIALS = numba.config.NUMBA_NUM_THREADS
-numba.set_parallel_chunksize(1)  # blocks go to whichever thread is free (this thread's parallel loops)
+#: hand the blocks to whichever thread is free: callers run the kernels inside `with dynamic_blocks():`
+dynamic_blocks = functools.partial(numba.parallel_chunksize, 1)
 
 # Explicit signatures: the kernels compile (or load from Numba's cache) once, at import, for exactly these
 # types; a caller passing anything else gets a TypeError instead of a silent recompilation. Agent arrays are
@@ -299,31 +302,6 @@ def move_agents(seed, day,
                 if choice < 0:
                     break
                 _start(i, choice, status, path, path_pos, link_km_left, path_edges, edge_km)
-
-
-@njit(types.Array(int64, 1, "C")(_B1, _I1, int8, int8), parallel=True, cache=True)
-def rows_with_status(active, status, lo, hi):
-    """Active rows whose status lies in [lo, hi], in row order: the queues and the settled, without NumPy
-    temporaries the size of the population."""
-    n = active.shape[0]
-    counts = np.zeros(N_CHUNKS + 1, dtype=np.int64)
-    for chunk in prange(N_CHUNKS):
-        a, b = chunk_bounds(chunk, n)
-        k = 0
-        for i in range(a, b):
-            if active[i] and lo <= status[i] <= hi:
-                k += 1
-        counts[chunk + 1] = k
-    offsets = np.cumsum(counts)
-    out = np.empty(offsets[-1], dtype=np.int64)
-    for chunk in prange(N_CHUNKS):
-        a, b = chunk_bounds(chunk, n)
-        k = offsets[chunk]
-        for i in range(a, b):
-            if active[i] and lo <= status[i] <= hi:
-                out[k] = i
-                k += 1
-    return out
 
 
 @njit(void(_B1, _I1, _I1, _I4, _I4, _I4, _I8_3, _I8_3, _I8_2, _I8_2, _I8), parallel=True, cache=True)

@@ -289,7 +289,3 @@ def return_home(seed: int, day: int, active: np.ndarray, status: np.ndarray, loc
     location[back] = origin[back]
     returned_out[0] += size[back].sum(dtype=np.int64)
 
-
-def rows_with_status(active: np.ndarray, status: np.ndarray, lo: int, hi: int) -> np.ndarray:
-    """Twin of `kernels.rows_with_status`."""
-    return np.nonzero(active & (status >= lo) & (status <= hi))[0].astype(np.int64)

@@ -131,6 +131,11 @@ class CrisisModel(mesa.Model):
         """Advance one day through the eight stages in the module docstring."""
         if self.day >= self.days:
             raise RuntimeError(f"the run has {self.days} days; it is over")
+        with kernels.dynamic_blocks():
+            self._day()
+
+    def _day(self) -> None:
+        """One day: crisis, policies, displacement, moves, admission, hosting, recovery, records."""
         d = self.day
         tl = self.scenario.timeline
         self.phase = int(tl.phase[d])

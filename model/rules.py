@@ -87,13 +87,30 @@ class RuleSet:
         """Where newly displaced persons of the observed total appear: population times hazard."""
         return self.net.population * self.scenario.timeline.hazard[day]
 
+    #: data with registered site counts (a Flee folder's camps): take new displacement from the rise of their
+    #: sum instead of the registered total (Flee's sum_from_camps), and start sites at their day-0 counts
+    #: (Flee's insert_day0); subclasses set these from their config
+    displaced_from_sites = False
+    day0_in_sites = False
+
     def observed_new(self) -> np.ndarray | None:
         """Persons newly displaced per day from data, or None when residents leave by the model's rule."""
+        series = _site_series(self.scenario)
+        if self.displaced_from_sites and series:
+            days = self.scenario.timeline.days
+            return daily_increase(np.sum([counts[:days] for counts in series.values()], axis=0))
         return self.scenario.observed_new
 
     def day0_stock(self) -> np.ndarray | None:
-        """Persons already in each site on day 0, or None."""
-        return None
+        """Persons already in each site on day 0 (registered counts, where the data has them), or None."""
+        series = _site_series(self.scenario)
+        if not self.day0_in_sites or not series:
+            return None
+        stock = np.zeros(self.net.n_locations, dtype=np.int64)
+        index = self.net.index()
+        for site, counts in series.items():
+            stock[index[site]] = int(counts[0])
+        return stock
 
     def effective_settings(self) -> dict:
         """Settings that differ from the config (read from the data), for the run's metadata."""
@@ -114,6 +131,8 @@ class CrisisflowRules(RuleSet):
     def __init__(self, cfg, scenario):
         super().__init__(scenario, cfg.awareness_hops)
         self.cfg = cfg
+        self.displaced_from_sites = bool(cfg.displaced_from_sites)
+        self.day0_in_sites = bool(cfg.day0_in_sites)
         net, paths = self.net, self.paths
         self.static = StaticTables(
             dist_power=per_type(cfg.distance_power),
@@ -153,26 +172,6 @@ class CrisisflowRules(RuleSet):
             p[:, s] = sigmoid(getattr(c.move_settled, s.name.lower()) + base)
         return DailyTables(p_depart=p, p_continue=p[:, Status.SELF_SETTLED], pull=self._pull(st),
                            border_allowed=self._borders(st))
-
-    def observed_new(self) -> np.ndarray | None:
-        """The scenario's observed daily total; with `displaced_from_sites`, the daily rise of the persons
-        registered in sites (summed over the data's site series, where the data has them)."""
-        series = _site_series(self.scenario)
-        if self.cfg.displaced_from_sites and series:
-            days = self.scenario.timeline.days
-            return daily_increase(np.sum([s[:days] for s in series.values()], axis=0))
-        return self.scenario.observed_new
-
-    def day0_stock(self) -> np.ndarray | None:
-        """With `day0_in_sites`, each site's registered count on day 0 (where the data has site series)."""
-        series = _site_series(self.scenario)
-        if not self.cfg.day0_in_sites or not series:
-            return None
-        stock = np.zeros(self.net.n_locations, dtype=np.int64)
-        index = self.net.index()
-        for site, counts in series.items():
-            stock[index[site]] = int(counts[0])
-        return stock
 
     def _pull(self, st: LocationState) -> np.ndarray:
         c = self.cfg

@@ -21,7 +21,6 @@ import numpy as np
 
 from .codes import N_STATUS, N_TYPE, LocationKind, Status
 from .rules import DailyTables, LocationState, RuleSet, StaticTables, path_crosses_border
-from .scenario import daily_increase
 
 #: Flee's code defaults (flee/SimulationSettings.py, as summarised in shared/reference/flee_rules.md)
 FLEE_DEFAULTS = {
@@ -50,6 +49,8 @@ class FleeRules(RuleSet):
         self.settings, self.ignored = _settings(cfg, scenario)
         s = self.settings
         super().__init__(scenario, int(s["awareness_level"]))
+        self.displaced_from_sites = bool(s["sum_from_camps"])
+        self.day0_in_sites = bool(s["insert_day0"])
         net = self.net
         self.flee_type = _flee_types(scenario)
         self.is_camp = np.isin(self.flee_type, _CAMP_TYPES)
@@ -107,23 +108,6 @@ class FleeRules(RuleSet):
         step = np.clip(since // max(int(s["conflict_spawn_decay_interval"]), 1), 0, len(decay) - 1)
         factor = np.where(since >= 0, decay[step], 0.0)
         return self.net.population * self.scenario.timeline.hazard[day] * factor
-
-    def observed_new(self) -> np.ndarray | None:
-        flee = self.scenario.flee
-        if flee is not None and self.settings["sum_from_camps"] and flee.camps:
-            days = self.scenario.timeline.days
-            return daily_increase(np.sum([series[:days] for series in flee.camps.values()], axis=0))
-        return self.scenario.observed_new
-
-    def day0_stock(self) -> np.ndarray | None:
-        flee = self.scenario.flee
-        if flee is None or not self.settings["insert_day0"]:
-            return None
-        stock = np.zeros(self.net.n_locations, dtype=np.int64)
-        index = self.net.index()
-        for camp, series in flee.camps.items():
-            stock[index[camp]] = int(series[0])
-        return stock
 
     def effective_settings(self) -> dict:
         out = {k: self.settings[k] for k in (*_MOVE_KEYS, *_SPAWN_KEYS)}

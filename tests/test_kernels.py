@@ -363,12 +363,3 @@ def test_travel_three_edges_by_hand(impl) -> None:
     flows = out["flows"].sum(axis=0)
     assert flows[yz] == 4 and flows.sum() == 4
 
-
-@pytest.mark.parametrize("lo, hi", [(Status.WAITING, Status.STRANDED), (Status.SELF_SETTLED, Status.SELF_SETTLED)])
-def test_rows_with_status_matches_numpy(lo, hi) -> None:
-    rs = np.random.default_rng(5)
-    active = rs.random(10_007) < 0.8
-    status = rs.integers(0, N_STATUS, 10_007).astype(np.int8)
-    rows = kernels.rows_with_status(active, status, lo, hi)
-    np.testing.assert_array_equal(rows, kernels_numpy.rows_with_status(active, status, lo, hi))
-    assert len(rows) > 0

@@ -81,22 +81,21 @@ class ConsularDocuments(Policy):
 
     def apply(self, model) -> None:
         pop, d = model.population, model.day
-        undocumented = pop.active & (pop.agent_type == AgentType.MIGRANT) & ~pop.has_documents
-        present = undocumented & (pop.status != Status.ON_THE_MOVE)
+        undocumented = np.nonzero(pop.active & (pop.agent_type == AgentType.MIGRANT) & ~pop.has_documents)[0]
+        present = undocumented[pop.status[undocumented] != Status.ON_THE_MOVE]  # one scan of all rows a day
         for p, point in enumerate(self._points):
             if not point.days.start <= d < point.days.stop:
                 continue
-            rows = np.nonzero(present & (pop.location == point.location))[0]
+            rows = present[(pop.location[present] == point.location) & ~pop.has_documents[present]]
             if point.nationalities is not None:
                 rows = rows[point.nationalities[pop.nationality[rows] + 1]]
             queued = (pop.status[rows] == Status.WAITING) | (pop.status[rows] == Status.STRANDED)
-            key = rng.uniform_array(model.seed_value, rows, d, rng.ISSUE_ORDER)
-            issued = rows[ranked_fit(rows, np.zeros(len(rows), dtype=np.int64), pop.size[rows], queued, key,
+            issued = rows[ranked_fit(rows, np.zeros(len(rows), dtype=np.int64), pop.size[rows], queued,
+                                     lambda subset: rng.uniform_array(model.seed_value, subset, d, rng.ISSUE_ORDER),
                                      np.array([point.per_day], dtype=np.int64))]
             pop.has_documents[issued] = True
-            present[issued] = undocumented[issued] = False
             self._issued[d, p] = pop.size[issued].sum()
-        self._undocumented[d] = pop.size[undocumented].sum()
+        self._undocumented[d] = pop.size[undocumented].sum() - self._issued[d].sum()
 
     def series(self, model) -> Iterator[tuple[str, str, np.ndarray]]:
         """documents_issued_cumulative (total and by place), and undocumented migrants after each day's issuing."""
