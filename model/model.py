@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 
 import mesa
+import numba
 import numpy as np
 
 from . import kernels, rng
@@ -26,6 +27,10 @@ from .population import Population
 from .recorder import Recorder
 from .rules import LocationState, build_rules
 from .scenario import Scenario
+
+
+#: populations smaller than this run their kernels on one thread (results are the same on any thread count)
+SERIAL_BELOW_ROWS = 400_000
 
 
 class CrisisModel(mesa.Model):
@@ -131,8 +136,14 @@ class CrisisModel(mesa.Model):
         """Advance one day through the eight stages in the module docstring."""
         if self.day >= self.days:
             raise RuntimeError(f"the run has {self.days} days; it is over")
-        with kernels.dynamic_blocks():
-            self._day()
+        threads = numba.get_num_threads()
+        if self.population.n < SERIAL_BELOW_ROWS:  # waking a second thread costs more than it saves here
+            numba.set_num_threads(1)
+        try:
+            with kernels.dynamic_blocks():
+                self._day()
+        finally:
+            numba.set_num_threads(threads)
 
     def _day(self) -> None:
         """One day: crisis, policies, displacement, moves, admission, hosting, recovery, records."""
