@@ -46,6 +46,7 @@ def indicator_series(model) -> Iterator[Series]:
     in_site = ls[:, :, Status.IN_SITE]
     cap = rec.site_capacity[:n].astype(np.float64)
     yield "persons_in_sites", "", in_site[:, site].sum(axis=1)
+    yield "households_in_sites", "", rec.rows_in_sites[:n].astype(np.float64)  # agents: households or groups
     yield "open_sites", "", (site[None, :] & (cap != 0)).sum(axis=1).astype(np.float64)
     for loc in np.nonzero(site)[0]:
         yield "persons_in_sites", net.names[loc], in_site[:, loc]

@@ -303,6 +303,7 @@ class CrisisModel(mesa.Model):
         rec.host_places[d] = self._host_places
         rec.site_capacity[d] = self.site_capacity
         rec.rows_alive[d] = self._rows_alive
+        rec.rows_in_sites[d] = np.count_nonzero(self.population.status == Status.IN_SITE)  # inactive rows never hold it
         rec.days_recorded = d + 1
 
     # ---- the Mesa face --------------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ def test_site_capacity_never_exceeded_and_queue_waits(tmp_path):
     # all four households fled (and became IDPs), drove 100 km at 200 km/day, and queued at S; 10 places
     ls = model.recorder.loc_status[0]
     assert ls[1, Status.IN_SITE] == 10 and ls[1, Status.WAITING] == 10
+    assert model.recorder.rows_in_sites[0] == 2  # two households of five
     assert model.recorder.newly_displaced[0, AgentType.HOST_HOUSEHOLD] == 20
     assert (model.population.agent_type == AgentType.IDP).all()
     model.run()
