@@ -7,6 +7,7 @@ import pytest
 
 from crisisflow.agents import IDP, HostHousehold, Migrant
 from crisisflow.model.codes import EXIT_STATUSES, AgentType, Phase, Status
+from crisisflow.model import model as model_module
 from crisisflow.model.model import CrisisModel
 from crisisflow.model.scenario import build_scenario
 
@@ -119,7 +120,8 @@ def _run_default_days(days: int, threads: int) -> CrisisModel:
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 threads")
-def test_same_seed_same_results_on_one_and_two_threads():
+def test_same_seed_same_results_on_one_and_two_threads(monkeypatch):
+    monkeypatch.setattr(model_module, "SERIAL_BELOW_ROWS", 0)  # the demo is small: make its days really use 2 threads
     one, two = _run_default_days(80, 1), _run_default_days(80, 2)
     for name in ("loc_status", "type_status", "flows", "crossings", "evacuated", "returned"):
         assert np.array_equal(getattr(one.recorder, name), getattr(two.recorder, name)), name
