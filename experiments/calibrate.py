@@ -32,7 +32,7 @@ from typing import Callable, NoReturn, Sequence
 
 import numpy as np
 from hydra.errors import HydraException
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 from scipy.optimize import minimize
 

@@ -73,6 +73,7 @@ def run_scenario(cfg: DictConfig, out_dir: Path, cwd: Path | None = None) -> Pat
         "start_date": str(model.scenario.timeline.start_date),
         "days": int(model.recorder.days_recorded),
         "threads": numba.get_num_threads(),
+        "rules_settings": model.rules.effective_settings(),  # settings read from the data (a Flee simsetting.yml)
     }
     figure = None
     if cfg.output.figure:

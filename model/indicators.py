@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from .codes import DISPLACED_STATUSES, EXIT_STATUSES, AgentType, LocationKind, Status
+from .hosting import host_strain
 
 Series = tuple[str, str, np.ndarray]
 
@@ -72,9 +73,9 @@ def indicator_series(model) -> Iterator[Series]:
     places = rec.host_places[:n].astype(np.float64)
     yield "hosted", "", hosted.sum(axis=1)
     yield "hosting_places", "", places.sum(axis=1)
-    yield "host_strain", "", _ratio(hosted.sum(axis=1), places.sum(axis=1))
+    yield "host_strain", "", host_strain(hosted.sum(axis=1), places.sum(axis=1))
     for loc in np.nonzero((places > 0).any(axis=0) | (hosted > 0).any(axis=0))[0]:
-        yield "host_strain", net.names[loc], _ratio(hosted[:, loc], places[:, loc])
+        yield "host_strain", net.names[loc], host_strain(hosted[:, loc], places[:, loc])
 
     entered = np.cumsum(rec.entered[:n]).astype(np.float64)
     exited = ts[:, :, list(EXIT_STATUSES)].sum(axis=(1, 2))
@@ -91,7 +92,3 @@ def indicator_series(model) -> Iterator[Series]:
         for e in np.nonzero(flows.any(axis=0))[0]:
             yield "flow", labels[e], flows[:, e].astype(np.float64)
 
-
-def _ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(b > 0, a / np.maximum(b, 1), np.where(a > 0, np.inf, 0.0))

@@ -57,7 +57,6 @@ _IDP = np.int8(AgentType.IDP)
 _HOST = np.int8(AgentType.HOST_HOUSEHOLD)
 _SITE = np.int8(LocationKind.SITE)
 _BORDER = np.int8(LocationKind.BORDER)
-_HUB = np.int8(LocationKind.HUB)
 _ABROAD = np.int8(LocationKind.ABROAD)
 
 

@@ -84,6 +84,3 @@ class Population:
         """Persons in the active rows (optionally only where `mask`)."""
         sel = self.active if mask is None else self.active & mask
         return int(self.size[sel].sum(dtype=np.int64))
-
-    def nbytes(self) -> int:
-        return sum(a.nbytes for a in self.arrays.values())

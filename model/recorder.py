@@ -24,6 +24,3 @@ class Recorder:
         self.site_capacity = np.zeros((days, n_locations), dtype=np.int64)
         self.rows_alive = np.zeros(days, dtype=np.int64)
         self.rows_in_sites = np.zeros(days, dtype=np.int64)  # agents (households or groups) in sites
-
-    def nbytes(self) -> int:
-        return sum(a.nbytes for a in vars(self).values() if isinstance(a, np.ndarray))
