@@ -157,7 +157,7 @@ def _start(i, choice, status, path, path_pos, link_km_left, path_edges, edge_km)
     status[i] = _ON_THE_MOVE
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _travel(i, t, budget, size, status, location, path, path_pos, link_km_left, cleared, active,
             has_documents, speed, path_nedges, path_edges, edge_to, edge_km, edge_mode,
             edge_border, edge_open, border_allowed, loc_kind, loc_gated, loc_country,
@@ -206,7 +206,7 @@ def _settle(i, status, path, path_pos, link_km_left):
     link_km_left[i] = 0.0
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _arrive(i, status, location, path, path_pos, link_km_left, cleared, active, loc_kind, loc_gated):
     """At the end of a path: leave the network abroad, queue where arrivals are admitted, enter a site
     without a hard limit, or settle in a town."""
@@ -220,6 +220,23 @@ def _arrive(i, status, location, path, path_pos, link_km_left, cleared, active, 
         status[i] = _WAITING
     elif kind == _SITE:
         status[i] = _IN_SITE
+
+
+@njit(cache=True, inline="always")
+def _decide(seed, day, lo, hi, active, agent_type, status, location, days_displaced, p_depart, acting):
+    """The part of the day every agent takes: count a day displaced, draw whether to leave, and flag in
+    `acting[i - lo]` the agents that travel today (on the move, or leaving). Agents that left the network
+    (crossed, evacuated, resettled) and inactive rows do nothing. Two loops without branches: the draws alone
+    run on vector lanes; the gather of each agent's probability does not, so it has a loop of its own."""
+    draw = np.empty(hi - lo)
+    for i in range(lo, hi):
+        draw[i - lo] = rng.uniform(seed, i, day, rng.LEAVE)
+    for i in range(lo, hi):
+        s = status[i]
+        live = active[i] & (s < _FIRST_EXIT)
+        days_displaced[i] += np.int32(live & (s > _LAST_HOME))
+        leaves = draw[i - lo] < p_depart[agent_type[i], s, location[i]]
+        acting[i - lo] = live & ((s == _ON_THE_MOVE) | leaves)
 
 
 #: most legs (path choices) an agent travels in one day: it may move on from a town it reached with distance left
@@ -252,22 +269,17 @@ def move_agents(seed, day,
     for chunk in prange(N_CHUNKS):
         lo, hi = chunk_bounds(chunk, n)
         tid = numba.get_thread_id()
+        acting = np.empty(hi - lo, dtype=np.bool_)
+        _decide(seed, day, lo, hi, active, agent_type, status, location, days_displaced, p_depart, acting)
         for i in range(lo, hi):
-            if not active[i]:
+            if not acting[i - lo]:
                 continue
             s = status[i]
-            if s >= _FIRST_EXIT:
-                continue
             t = agent_type[i]
             loc = location[i]
             docs = 1 if has_documents[i] else 0
-            at_home = s <= _LAST_HOME
-            if not at_home:
-                days_displaced[i] += 1
-            if s != _ON_THE_MOVE:
-                p = p_depart[t, s, loc]
-                if not (p > 0.0) or rng.uniform(seed, i, day, rng.LEAVE) >= p:
-                    continue
+            if s != _ON_THE_MOVE:  # it decided to leave today
+                at_home = s <= _LAST_HOME
                 t_move = _IDP if t == _HOST else t  # a host household that moves does so as the IDP it becomes
                 choice = choose_path(loc, t_move, docs, rng.uniform(seed, i, day, rng.CHOOSE), path_start,
                                      choice_cum, choice_total, choice_last)
@@ -303,34 +315,44 @@ def move_agents(seed, day,
                 _start(i, choice, status, path, path_pos, link_km_left, path_edges, edge_km)
 
 
-@njit(void(_B1, _I1, _I1, _I4, _I4, _I4, _I8_3, _I8_3, _I8_2, _I8_2, _I8), parallel=True, cache=True)
+@njit(void(_B1, _I1, _I1, _I4, _I4, _I4, _I8_3, _I8_3, _I8_2, _I8_2, _I8_2), parallel=True, cache=True)
 def tally(active, agent_type, status, location, origin, size, by_loc_status, by_type_status, host_home,
-          displaced_by_origin, rows_alive):
+          displaced_by_origin, row_counts):
     """The day's counts, by thread: persons by (location, status) and by (type, status), host household
-    members at home by location, displaced persons by origin, and active rows.
+    members at home by location, displaced persons by origin, and rows: row_counts[c] = (active rows, rows
+    in sites).
 
     Agents that left the network (crossed a border, evacuated, resettled) are inactive and count only by
-    (type, status) and origin, which makes those counts cumulative exits.
+    (type, status) and origin, which makes those counts cumulative exits. The (location, status) counts are
+    indexed flat, and the row counts kept in registers: this pass runs over every row every day.
     """
     n = active.shape[0]
+    n_status = by_loc_status.shape[2]
     for chunk in prange(N_CHUNKS):
         lo, hi = chunk_bounds(chunk, n)
         tid = numba.get_thread_id()
+        loc_status = by_loc_status[tid].reshape(-1)
+        alive = 0
+        in_sites = 0
         for i in range(lo, hi):
             s = status[i]
             if active[i]:
                 loc = location[i]
-                by_loc_status[tid, loc, s] += size[i]
-                rows_alive[tid] += 1
+                sz = size[i]
+                loc_status[np.int64(loc) * n_status + s] += sz
+                alive += 1
+                in_sites += s == _IN_SITE
                 if s == _AT_HOME and agent_type[i] == _HOST:
-                    host_home[tid, loc] += size[i]
+                    host_home[tid, loc] += sz
                 if s > _LAST_HOME and origin[i] >= 0:
-                    displaced_by_origin[tid, origin[i]] += size[i]
+                    displaced_by_origin[tid, origin[i]] += sz
             elif s < _FIRST_EXIT:
                 continue
             elif origin[i] >= 0:
                 displaced_by_origin[tid, origin[i]] += size[i]
             by_type_status[tid, agent_type[i], s] += size[i]
+        row_counts[tid, 0] += alive
+        row_counts[tid, 1] += in_sites
 
 
 @njit(void(int64, int64, _B1, _I1, _I4, _I4, _I4, _I4, _F_A1, float64, _I8), parallel=True, cache=True)

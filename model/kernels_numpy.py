@@ -257,8 +257,8 @@ def _arrive(rows: np.ndarray, status: np.ndarray, location: np.ndarray, path: np
 
 def tally(active: np.ndarray, agent_type: np.ndarray, status: np.ndarray, location: np.ndarray,
           origin: np.ndarray, size: np.ndarray, by_loc_status: np.ndarray, by_type_status: np.ndarray,
-          host_home: np.ndarray, displaced_by_origin: np.ndarray, rows_alive: np.ndarray) -> None:
-    """Twin of `kernels.tally`: the day's counts, all in block row 0.
+          host_home: np.ndarray, displaced_by_origin: np.ndarray, row_counts: np.ndarray) -> None:
+    """Twin of `kernels.tally`: the day's counts, all in block row 0; row_counts[0] = (active rows, rows in sites).
 
     Active rows count by (location, status); rows that left the network count only by (type, status) and
     by origin, so those counts are cumulative exits; other inactive rows do not count.
@@ -266,7 +266,8 @@ def tally(active: np.ndarray, agent_type: np.ndarray, status: np.ndarray, locati
     exited = ~active & np.isin(status, _EXIT_STATUSES)
     a = active
     np.add.at(by_loc_status[0], (location[a], status[a]), size[a])
-    rows_alive[0] += np.count_nonzero(a)
+    row_counts[0, 0] += np.count_nonzero(a)
+    row_counts[0, 1] += np.count_nonzero(a & (status == Status.IN_SITE))
     home_host = a & (status == Status.AT_HOME) & (agent_type == AgentType.HOST_HOUSEHOLD)
     np.add.at(host_home[0], location[home_host], size[home_host])
     gone = ((a & ~np.isin(status, _HOME_STATUSES)) | exited) & (origin >= 0)

@@ -285,13 +285,13 @@ class CrisisModel(mesa.Model):
         by_type = np.zeros((kernels.N_PARTIALS, len(AgentType), len(Status)), dtype=np.int64)
         host_home = np.zeros((kernels.N_PARTIALS, L), dtype=np.int64)
         by_origin = np.zeros((kernels.N_PARTIALS, L), dtype=np.int64)
-        alive = np.zeros(kernels.N_PARTIALS, dtype=np.int64)
+        rows = np.zeros((kernels.N_PARTIALS, 2), dtype=np.int64)
         kernels.tally(pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size,
-                      by_loc, by_type, host_home, by_origin, alive)
+                      by_loc, by_type, host_home, by_origin, rows)
         self._loc_status = by_loc.sum(axis=0)
         self._type_status = by_type.sum(axis=0)
         self._displaced_by_origin = by_origin.sum(axis=0)
-        self._rows_alive = int(alive.sum())
+        self._rows_alive, self._rows_in_sites = (int(k) for k in rows.sum(axis=0))
         self._in_site = self._loc_status[:, Status.IN_SITE]
         self._hosted = self._loc_status[:, Status.HOSTED]
         self._host_places = host_places(host_home.sum(axis=0), self.hosting_spare_share)
@@ -303,7 +303,7 @@ class CrisisModel(mesa.Model):
         rec.host_places[d] = self._host_places
         rec.site_capacity[d] = self.site_capacity
         rec.rows_alive[d] = self._rows_alive
-        rec.rows_in_sites[d] = np.count_nonzero(self.population.status == Status.IN_SITE)  # inactive rows never hold it
+        rec.rows_in_sites[d] = self._rows_in_sites
         rec.days_recorded = d + 1
 
     # ---- the Mesa face --------------------------------------------------------------------------------------

@@ -62,12 +62,12 @@ class Population:
         if count <= 0:
             return np.empty(0, dtype=np.int64)
         self._reserve(self.n + count)
-        rows = np.arange(self.n, self.n + count)
+        new = slice(self.n, self.n + count)
         for name, (_, fill) in SCHEMA.items():
-            self.arrays[name][rows] = fields.get(name, fill)
-        self.arrays["active"][rows] = True
+            self.arrays[name][new] = fields.get(name, fill)
+        self.arrays["active"][new] = True
         self.n += count
-        return rows
+        return np.arange(new.start, new.stop)
 
     def _reserve(self, needed: int) -> None:
         """Grow geometrically so that appending k rows costs O(k) amortised."""

@@ -173,9 +173,9 @@ def count(impl, world: World, st: dict) -> dict[str, np.ndarray]:
                by_type=np.zeros((kernels.N_PARTIALS, N_TYPE, N_STATUS), dtype=np.int64),
                host_home=np.zeros((kernels.N_PARTIALS, L), dtype=np.int64),
                by_origin=np.zeros((kernels.N_PARTIALS, L), dtype=np.int64),
-               alive=np.zeros(kernels.N_PARTIALS, dtype=np.int64))
+               rows=np.zeros((kernels.N_PARTIALS, 2), dtype=np.int64))
     impl.tally(st["active"], st["agent_type"], st["status"], st["location"], st["origin"], st["size"],
-               out["by_loc"], out["by_type"], out["host_home"], out["by_origin"], out["alive"])
+               out["by_loc"], out["by_type"], out["host_home"], out["by_origin"], out["rows"])
     return out
 
 
