@@ -1,13 +1,14 @@
 """What every MCOF operation implements. Operations act at a fixed stage of the day (see CrisisModel)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 if TYPE_CHECKING:
     from ..model import CrisisModel
+    from ..population import Population
 
 
 class Policy:
@@ -38,3 +39,32 @@ def by_place(model: "CrisisModel", indicator: str, values: np.ndarray,
     non-zero, so that places an operation never touched stay out of the results table."""
     for loc in np.nonzero((values if acted is None else acted).any(axis=0))[0]:
         yield indicator, model.network.names[loc], values[:, loc].astype(np.float64)
+
+
+class Candidates:
+    """The rows an operation looks at each day, kept from day to day instead of found by a scan of every row.
+
+    Operations that act on a few rows of a national population (undocumented migrants, vulnerable persons)
+    would otherwise scan hundreds of thousands of rows a day. Rows added since the last call are scanned once
+    with `qualifies(population, slice)`; `keep(mask)` drops the rows that can never qualify again. Rows stay
+    in ascending order, the order a full scan gives, so random draws and queues see the same rows in the same
+    order.
+    """
+
+    def __init__(self, qualifies: Callable[["Population", slice], np.ndarray]):
+        self._qualifies = qualifies
+        self.rows = np.empty(0, dtype=np.int64)
+        self._scanned = 0
+
+    def update(self, pop: "Population") -> np.ndarray:
+        """The candidate rows, with the rows added since the last call that qualify appended."""
+        if pop.n > self._scanned:
+            new = self._scanned + np.flatnonzero(self._qualifies(pop, slice(self._scanned, pop.n)))
+            self.rows = np.concatenate([self.rows, new])
+            self._scanned = pop.n
+        return self.rows
+
+    def keep(self, mask: np.ndarray) -> np.ndarray:
+        """Keep only the candidate rows where `mask` (over `rows`) holds; return them."""
+        self.rows = self.rows[mask]
+        return self.rows

@@ -18,7 +18,7 @@ import numpy as np
 from .. import rng
 from ..admission import ranked_fit
 from ..codes import AgentType, LocationKind, Status
-from .base import Policy, cumulative
+from .base import Candidates, Policy, cumulative
 from .inputs import OperationInput, plain
 
 #: random-number purposes (the core's purposes stay below 64)
@@ -49,10 +49,16 @@ class ConsularDocuments(Policy):
     def setup(self, model) -> None:
         inp = OperationInput(model, self)
         self._points = [self._read_point(inp, raw, f"issuing_points[{k}]") for k, raw in enumerate(self.issuing_points)]
+        self._issuing_place = np.zeros(model.network.n_locations, dtype=np.bool_)
+        self._issuing_place[[point.location for point in self._points]] = True
         if self.undocumented_share is not None:
             self._set_undocumented(model, inp)
         self._issued = np.zeros((model.days, len(self._points)), dtype=np.int64)  # persons per day by point
         self._undocumented = np.zeros(model.days, dtype=np.int64)
+        # documents are only issued during a run, never taken away, and no row becomes a migrant: today's
+        # undocumented migrants are among yesterday's, plus rows added since
+        self._undocumented_rows = Candidates(
+            lambda pop, new: (pop.agent_type[new] == AgentType.MIGRANT) & ~pop.has_documents[new])
 
     @staticmethod
     def _read_point(inp: OperationInput, raw, f: str) -> IssuingPoint:
@@ -81,8 +87,11 @@ class ConsularDocuments(Policy):
 
     def apply(self, model) -> None:
         pop, d = model.population, model.day
-        undocumented = np.nonzero(pop.active & (pop.agent_type == AgentType.MIGRANT) & ~pop.has_documents)[0]
-        present = undocumented[pop.status[undocumented] != Status.ON_THE_MOVE]  # one scan of all rows a day
+        rows = self._undocumented_rows.update(pop)
+        undocumented = self._undocumented_rows.keep(pop.active[rows] & ~pop.has_documents[rows])
+        # the few at an issuing place (not passing through), so that each point looks at its own handful
+        present = undocumented[self._issuing_place[pop.location[undocumented]]]
+        present = present[pop.status[present] != Status.ON_THE_MOVE]
         for p, point in enumerate(self._points):
             if not point.days.start <= d < point.days.stop:
                 continue

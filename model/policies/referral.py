@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import rng
 from ..codes import LocationKind, Status, code_name, parse_code
-from .base import Policy, cumulative
+from .base import Candidates, Policy, cumulative
 from .inputs import OperationInput, plain
 
 #: random-number purpose of the daily identification draw (the core's purposes stay below 64)
@@ -59,17 +59,23 @@ class Referral(Policy):
             only[covered] = True
             self._rate = np.where(only, self._rate, 0.0)
         self._referred = np.zeros((model.days, 1 + len(GROUPS)), dtype=np.int64)  # persons: all, then by group
+        # who is vulnerable is known when a row is added, and only the vulnerable are referred: the day's work is
+        # on these few rows, not on the whole population
+        self._vulnerable = Candidates(lambda pop, new: pop.unaccompanied_child[new] | pop.trafficking_victim[new])
 
     def apply(self, model) -> None:
         pop, d = model.population, model.day
-        vulnerable = pop.unaccompanied_child | pop.trafficking_victim
-        rows = np.nonzero(pop.active & vulnerable & ~pop.referred & (pop.status != Status.ON_THE_MOVE))[0]
+        vulnerable = self._vulnerable.update(pop)
+        rows = vulnerable[pop.active[vulnerable] & ~pop.referred[vulnerable]
+                          & (pop.status[vulnerable] != Status.ON_THE_MOVE)]
         rows = rows[rng.uniform_array(model.seed_value, rows, d, rng.IDENTIFY) < self._rate[pop.location[rows]]]
         pop.referred[rows] = True
         size = pop.size[rows].astype(np.int64)
         self._referred[d] = [size.sum()] + [size[getattr(pop, g)[rows]].sum() for g in GROUPS]
         if self.protected_status:
-            pop.status[pop.active & pop.referred & (pop.status == Status.STRANDED)] = Status.WAITING
+            stranded = vulnerable[pop.active[vulnerable] & pop.referred[vulnerable]
+                                  & (pop.status[vulnerable] == Status.STRANDED)]
+            pop.status[stranded] = Status.WAITING
 
     def series(self, model) -> Iterator[tuple[str, str, np.ndarray]]:
         """referred_cumulative: persons referred, in total and by group (a person may be in both groups)."""

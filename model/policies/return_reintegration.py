@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import rng
 from ..codes import AgentType, Phase, Status
-from .base import Policy, cumulative
+from .base import Candidates, Policy, cumulative
 from .inputs import OperationInput, plain
 
 if TYPE_CHECKING:
@@ -62,7 +62,9 @@ class ReturnReintegration(Policy):
         country = {c: i for i, c in enumerate(net.countries)}
         # country index of each nationality, shifted by one (position 0: nationals, who have none)
         self._home_country = np.array([-1] + [country.get(n, -1) for n in nats], dtype=np.int64)
-        self._joined = np.zeros(0, dtype=np.bool_)
+        # migrants stay migrants, and a row that left the network keeps its exit status and place: each migrant
+        # is looked at until the morning after it leaves, and then never again
+        self._in_network = Candidates(lambda pop, new: pop.agent_type[new] == AgentType.MIGRANT)
         days = model.days
         self.caseload = np.zeros(days, dtype=np.int64)
         self.served = np.zeros(days, dtype=np.int64)
@@ -81,13 +83,13 @@ class ReturnReintegration(Policy):
     def _intake(self, model: "CrisisModel") -> int:
         """Persons who arrived since yesterday's intake: migrants evacuated or gone home across a border."""
         pop, net = model.population, model.network
-        if len(self._joined) < pop.n:
-            self._joined = np.r_[self._joined, np.zeros(pop.n - len(self._joined), dtype=np.bool_)]
-        rows = np.nonzero(~self._joined[:pop.n] & (pop.agent_type == AgentType.MIGRANT)
-                          & ((pop.status == Status.EVACUATED) | (pop.status == Status.CROSSED_BORDER)))[0]
+        rows = self._in_network.update(pop)
+        status = pop.status[rows]
+        left = status >= Status.CROSSED_BORDER  # statuses from CROSSED_BORDER on are exits from the network
+        self._in_network.keep(~left)
+        rows, status = rows[left], status[left]
         home = self._home_country[pop.nationality[rows].astype(np.int64) + 1] == net.country[pop.location[rows]]
-        rows = rows[(pop.status[rows] == Status.EVACUATED) | home]
-        self._joined[rows] = True
+        rows = rows[(status == Status.EVACUATED) | ((status == Status.CROSSED_BORDER) & home)]
         return int(pop.size[rows].sum(dtype=np.int64))
 
     def _durable_solutions(self, model: "CrisisModel") -> None:
