@@ -8,7 +8,7 @@ one movement core.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -142,57 +142,90 @@ class CrisisflowRules(RuleSet):
             path_cost=np.log(cfg.softening_km + paths.km),
             path_crosses=path_crosses_border(net, paths),
         )
+        # the weights as plain numbers, read once: a config lookup costs microseconds, and daily() needs ~40 a day
+        self.w = RuleWeights.from_config(cfg)
         kind = net.kind
         self._kind_move = np.array([getattr(cfg.move_kind, k.name.lower()) for k in LocationKind])[kind]
         self._is = {k: kind == k for k in LocationKind}
         self._may_cross = per_type(cfg.may_cross_border) > 0
+        self._requires_documents = bool(cfg.border_requires_documents)
+        # pull of each kind of place by type [T, L]; places have one kind, so the four terms never overlap
+        self._kind_pull = np.zeros((N_TYPE, net.n_locations))
+        for weight, k in ((cfg.pull_site, LocationKind.SITE), (cfg.pull_hub, LocationKind.HUB),
+                          (cfg.pull_abroad, LocationKind.ABROAD), (cfg.pull_border, LocationKind.BORDER)):
+            self._kind_pull[:, self._is[k]] = per_type(weight)[:, None]
 
     def daily(self, st: LocationState) -> DailyTables:
-        c = self.cfg
+        w = self.w
         L = self.net.n_locations
         crowd = _crowding(st.in_site, st.site_capacity)
         p = np.zeros((N_TYPE, N_STATUS, L))
-        push = (c.push_hazard * st.hazard + c.push_damage * st.damage + c.push_neighbours_gone * st.gone_share
+        push = (w.push_hazard * st.hazard + w.push_damage * st.damage + w.push_neighbours_gone * st.gone_share
                 + st.push_bonus)
-        attach = per_type(c.attachment)
-        leave = np.where(push > 0, sigmoid(push[None, :] - attach[:, None] - c.push_aid * st.aid), 0.0)
+        attach = w.attachment
+        leave = np.where(push > 0, sigmoid(push[None, :] - attach[:, None] - w.push_aid * st.aid), 0.0)
         for s in HOME_STATUSES:
             p[:, s] = leave
         # people who came back (or settled for good) accepted the damage and the empty street: only a new
         # hazard or a warning moves them again
-        again = c.push_hazard * st.hazard + st.push_bonus
-        leave_again = np.where(again > 0, sigmoid(again[None, :] - attach[:, None] - c.push_aid * st.aid), 0.0)
+        again = w.push_hazard * st.hazard + st.push_bonus
+        leave_again = np.where(again > 0, sigmoid(again[None, :] - attach[:, None] - w.push_aid * st.aid), 0.0)
         for s in (Status.RETURNED, Status.LOCALLY_INTEGRATED):
             p[:, s] = leave_again
-        base = (c.move_hazard * st.hazard + c.move_crowding * crowd)[None, :] - c.move_aid * st.aid
+        base = (w.move_hazard * st.hazard + w.move_crowding * crowd)[None, :] - w.move_aid * st.aid
         for s in (Status.IN_SITE, Status.HOSTED, Status.SELF_SETTLED):
-            p[:, s] = sigmoid(getattr(c.move_settled, s.name.lower()) + self._kind_move[None, :] + base)
+            p[:, s] = sigmoid(w.move_settled[s] + self._kind_move[None, :] + base)
         # leaving a queue is giving up one's place: the kind of place (a transit point) does not speed it up
         for s in (Status.WAITING, Status.STRANDED):
-            p[:, s] = sigmoid(getattr(c.move_settled, s.name.lower()) + base)
+            p[:, s] = sigmoid(w.move_settled[s] + base)
         return DailyTables(p_depart=p, p_continue=p[:, Status.SELF_SETTLED], pull=self._pull(st),
                            border_allowed=self._borders(st))
 
     def _pull(self, st: LocationState) -> np.ndarray:
-        c = self.cfg
+        w = self.w
         free_share = np.where(st.site_capacity > 0, 1.0 - st.in_site / np.maximum(st.site_capacity, 1), 1.0)
-        common = (-c.pull_safety * st.hazard + c.pull_crowding * np.log(np.clip(free_share, 0.01, 1.0))
-                  + c.pull_host_capacity * np.log1p(st.host_free / 100.0) * self._is[LocationKind.TOWN])
-        pull = np.zeros((N_TYPE, self.net.n_locations)) + common + c.pull_aid * st.aid + st.pull_bonus
+        common = (-w.pull_safety * st.hazard + w.pull_crowding * np.log(np.clip(free_share, 0.01, 1.0))
+                  + w.pull_host_capacity * np.log1p(st.host_free / 100.0) * self._is[LocationKind.TOWN])
+        pull = np.zeros((N_TYPE, self.net.n_locations)) + common + w.pull_aid * st.aid + st.pull_bonus
         pull[:, self._is[LocationKind.SITE] & (st.site_capacity == 0)] = -np.inf  # a closed site is no destination
         with np.errstate(invalid="ignore"):
-            for weight, kind in ((c.pull_site, LocationKind.SITE), (c.pull_hub, LocationKind.HUB),
-                                 (c.pull_abroad, LocationKind.ABROAD), (c.pull_border, LocationKind.BORDER)):
-                pull += np.where(self._is[kind][None, :], per_type(weight)[:, None], 0.0)
+            pull += self._kind_pull
         return pull
 
     def _borders(self, st: LocationState) -> np.ndarray:
         allowed = st.border_open.copy()
         crossing = self.net.edge_border
         allowed[~self._may_cross] &= ~crossing[None, :]
-        if self.cfg.border_requires_documents:
+        if self._requires_documents:
             allowed[:, 0, :] &= ~crossing[None, :]
         return allowed
+
+
+@dataclass(frozen=True)
+class RuleWeights:
+    """The weights of CrisisflowRules that daily() reads, as plain floats and arrays by agent type."""
+
+    push_hazard: float
+    push_damage: float
+    push_neighbours_gone: float
+    push_aid: float
+    attachment: np.ndarray  # [T]
+    move_settled: dict[Status, float]  # daily logit of moving on, by settled or queued status
+    move_hazard: float
+    move_crowding: float
+    move_aid: float
+    pull_safety: float
+    pull_crowding: float
+    pull_host_capacity: float
+    pull_aid: float
+
+    @classmethod
+    def from_config(cls, cfg) -> "RuleWeights":
+        # every field annotated `float` has the config key of the same name
+        scalars = {f.name: float(getattr(cfg, f.name)) for f in fields(cls) if f.type == "float"}
+        settled = (Status.IN_SITE, Status.HOSTED, Status.SELF_SETTLED, Status.WAITING, Status.STRANDED)
+        return cls(attachment=per_type(cfg.attachment),
+                   move_settled={s: float(getattr(cfg.move_settled, s.name.lower())) for s in settled}, **scalars)
 
 
 def _site_series(scenario) -> dict[str, np.ndarray] | None:
