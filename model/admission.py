@@ -25,12 +25,6 @@ class AdmissionResult:
     admitted_persons: np.ndarray  # int64 [L]
 
 
-def rows_with_status(pop: Population, lo: int, hi: int) -> np.ndarray:
-    """Active rows whose status lies in [lo, hi] (NumPy's vectorised scan beats a branchy parallel loop here)."""
-    status = pop.status
-    return np.nonzero(pop.active & (status >= lo) & (status <= hi))[0]
-
-
 def gated_locations(kind: np.ndarray, site_capacity: np.ndarray, throughput: np.ndarray) -> np.ndarray:
     """Places where arrivals queue for admission: sites with a capacity, border points with a processing
     capacity, and evacuation hubs (evacuation is always by seat)."""
@@ -56,9 +50,14 @@ def ranked_fit(rows: np.ndarray, places: np.ndarray, sizes: np.ndarray, priority
     """Which queued rows are admitted: by place, priority first then key, while cumulative persons fit the slots.
 
     Only places where the queue holds more persons than the slots need an order; everyone fits elsewhere,
-    and nobody fits where there are no slots. Sorting just the contested queues keeps a full site's
-    standing queue from costing a sort every day. `key` may be a function of the rows, then only the
-    contested rows draw one.
+    and nobody fits where there are no slots. `key` may be a function of the rows, then only the contested
+    rows draw one. Ties (keys equal in their first 32 bits) go by position in `rows`.
+
+    A contested queue is usually long and its admitted head short (a town with a few free hosting places and
+    thousands of displaced people in it), so the head is found without sorting the whole queue: each place
+    sorts its priority rows and the rows whose key falls under a cut-off that should hold everyone admitted
+    and the first who is not. A place where everyone under the cut-off fits sorts its whole queue instead,
+    so the result is exactly that of sorting every queue.
     """
     admitted = np.zeros(len(rows), dtype=np.bool_)
     if len(rows) == 0:
@@ -69,31 +68,55 @@ def ranked_fit(rows: np.ndarray, places: np.ndarray, sizes: np.ndarray, priority
     contested = np.nonzero((demand[places] > slots[places]) & (slots[places] > 0))[0]
     if len(contested) == 0:
         return admitted
-    keys = key(rows[contested]) if callable(key) else key[contested]
-    # one sort on a packed key (place, then priority first, then 32 bits of the random key) instead of a
-    # three-key lexsort: the same order but for draws equal in their first 32 bits
-    packed = ((places[contested].astype(np.uint64) << np.uint64(33))
-              | ((~priority[contested]).astype(np.uint64) << np.uint64(32))
-              | (keys * 4294967296.0).astype(np.uint64))
-    order = contested[np.argsort(packed)]
+    keys = np.asarray(key(rows[contested]) if callable(key) else key[contested])
+    c_places, c_sizes, c_priority = places[contested], sizes[contested], priority[contested]
+    queue_rows = np.bincount(c_places, minlength=len(slots))
+    heads = slots / np.maximum(demand / np.maximum(np.bincount(places, minlength=len(slots)), 1), 1.0)
+    cutoff = np.minimum(1.0, 2.0 * (heads + 8.0) / np.maximum(queue_rows, 1))  # share of the queue to sort
+    keep = c_priority | (keys < cutoff[c_places])
+    admitted_here, settled = _admit_sorted(keep, c_places, c_sizes, c_priority, keys, slots)
+    redo = ~settled[c_places]  # places where the cut-off held too few: sort their whole queue
+    if redo.any():
+        again, _ = _admit_sorted(redo, c_places, c_sizes, c_priority, keys, slots)
+        admitted_here = np.where(redo, again, admitted_here)
+    admitted[contested] = admitted_here
+    return admitted
+
+
+def _admit_sorted(keep: np.ndarray, places: np.ndarray, sizes: np.ndarray, priority: np.ndarray,
+                  keys: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort the kept rows by place, priority first, then key, and admit each place's head that fits its slots.
+    Returns the admitted mask over all rows and, per place, whether some kept row did not fit (so the head
+    ended among the kept rows and the rows left out could not have been admitted)."""
+    kept = np.nonzero(keep)[0]
+    # one stable sort on a packed key (place, then priority first, then 32 bits of the random key) instead of
+    # a three-key lexsort
+    packed = ((places[kept].astype(np.uint64) << np.uint64(33))
+              | ((~priority[kept]).astype(np.uint64) << np.uint64(32))
+              | (keys[kept] * 4294967296.0).astype(np.uint64))
+    order = kept[np.argsort(packed, kind="stable")]
     p = places[order]
     cum = np.cumsum(sizes[order])
     starts = np.r_[0, np.nonzero(np.diff(p))[0] + 1]
     before = np.repeat(np.r_[0, cum[starts[1:] - 1]], np.diff(np.r_[starts, len(p)]))
-    admitted[order] = (cum - before) <= slots[p]
-    return admitted
+    fits = (cum - before) <= slots[p]
+    admitted = np.zeros(len(places), dtype=np.bool_)
+    admitted[order] = fits
+    settled = np.zeros(len(slots), dtype=np.bool_)
+    settled[p[~fits]] = True
+    return admitted, settled
 
 
-def admit(pop: Population, net: Network, slots: np.ndarray, seed: int, day: int, stranded_after: int,
-          filters=()) -> AdmissionResult:
-    """Admit queued agents; those left waiting count another day, and become stranded past the threshold.
+def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, seed: int, day: int,
+          stranded_after: int, filters=()) -> AdmissionResult:
+    """Admit the queued agents (rows waiting or stranded, in row order); those left waiting count another day,
+    and become stranded past the threshold.
 
     Referred persons and the vulnerable (unaccompanied children, victims of trafficking) go first.
     `filters` are callables (queued rows, their locations) -> mask of rows that may be admitted today
     (evacuation eligibility, for example); the others keep their place in the queue.
     """
     status = pop.status
-    queued = rows_with_status(pop, Status.WAITING, Status.STRANDED)
     loc = pop.location[queued]
     eligible = np.ones(len(queued), dtype=np.bool_)
     for allowed in filters:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import rng
-from .admission import ranked_fit, rows_with_status
+from .admission import ranked_fit
 from .codes import LocationKind, Status
 from .population import Population
 
@@ -19,14 +19,17 @@ def host_places(host_persons_at_home: np.ndarray, spare_share: float | np.ndarra
     return np.floor(host_persons_at_home * spare_share).astype(np.int64)
 
 
-def place_with_hosts(pop: Population, loc_kind: np.ndarray, places: np.ndarray, hosted: np.ndarray,
+def hostable(loc_kind: np.ndarray, places: np.ndarray, hosted: np.ndarray) -> np.ndarray:
+    """Places where self-settled people may move in with hosts today: towns with free hosting places."""
+    return (loc_kind == LocationKind.TOWN) & (places > hosted)
+
+
+def place_with_hosts(pop: Population, rows: np.ndarray, places: np.ndarray, hosted: np.ndarray,
                      seed: int, day: int) -> int:
-    """Move self-settled agents in towns into free hosting places, in random order; return persons hosted."""
+    """Move self-settled agents (`rows`, in row order, at hostable places) into free hosting places, in random
+    order; return persons hosted."""
     free = np.maximum(places - hosted, 0)
-    rows = rows_with_status(pop, Status.SELF_SETTLED, Status.SELF_SETTLED)
     loc = pop.location[rows]
-    keep = (loc_kind[loc] == LocationKind.TOWN) & (free[loc] > 0)
-    rows, loc = rows[keep], loc[keep]
     if len(rows) == 0:
         return 0
     ok = ranked_fit(rows, loc, pop.size[rows], np.zeros(len(rows), dtype=np.bool_),

@@ -239,13 +239,33 @@ def _decide(seed, day, lo, hi, active, agent_type, status, location, days_displa
         acting[i - lo] = live & ((s == _ON_THE_MOVE) | leaves)
 
 
+@njit(cache=True, inline="always")
+def _list_rows(chunk, lo, hi, active, status, location, loc_hostable, row_lists, list_counts):
+    """Write the block's queued rows and its self-settled rows at hostable places, in row order, from
+    row_lists[k, lo + chunk] on (each block has one spare slot, so the unconditional write past the last row
+    found stays in the block's own range), and their numbers to list_counts[chunk]."""
+    base = lo + chunk
+    n_queued = 0
+    n_settled = 0
+    for i in range(lo, hi):
+        s = status[i]
+        live = active[i]
+        row_lists[0, base + n_queued] = i
+        n_queued += live & ((s == _WAITING) | (s == _STRANDED))
+        if s == _SELF_SETTLED:
+            row_lists[1, base + n_settled] = i
+            n_settled += live & loc_hostable[location[i]]
+    list_counts[chunk, 0] = n_queued
+    list_counts[chunk, 1] = n_settled
+
+
 #: most legs (path choices) an agent travels in one day: it may move on from a town it reached with distance left
 MAX_LEGS = 4
 
 
 @njit(void(int64, int64, _B1, _I1, _I4, _I1, _I4, _I4, _I4, _I4, _I4, _I1, _F4, _B1, _B1,
            _F_A3, _F_A2, _F8_3, _F8_3, _I8_3, _F_A2, _I8, _I1, _I4_2,
-           _I4, _F8, _I1, _B1, _B1, _B_A3, _I1, _B1, _I2, _I8_2, _I8_2, _I8_2),
+           _I4, _F8, _I1, _B1, _B1, _B_A3, _I1, _B1, _I2, _B1, _I8_2, _I8_2, _I8_2, _I8_2, _I8_2),
       parallel=True, cache=True)
 def move_agents(seed, day,
                 active, agent_type, size, status, location, origin, days_displaced, wait_days,
@@ -253,8 +273,8 @@ def move_agents(seed, day,
                 p_depart, p_continue, choice_cum, choice_total, choice_last, speed,
                 path_start, path_nedges, path_edges,
                 edge_to, edge_km, edge_mode, edge_border, edge_open, border_allowed,
-                loc_kind, loc_gated, loc_country,
-                flows_out, crossings_out, displaced_out):
+                loc_kind, loc_gated, loc_country, loc_hostable,
+                flows_out, crossings_out, displaced_out, row_lists, list_counts):
     """Stay or leave, choose a path, travel within the day's budget, arrive; move on from towns with distance left.
 
     p_depart[t, status, loc]: daily probability to leave; p_continue[t, loc]: probability to move on from a
@@ -264,6 +284,10 @@ def move_agents(seed, day,
     leaves home becomes an IDP and chooses
     as one. Outputs per thread: flows_out[c, edge] persons over each edge, crossings_out[c, country] persons
     crossing a border into a country, displaced_out[c, type] persons newly displaced (by type at home).
+
+    It also lists, block by block, the rows that admission and hosting act on next (see `_list_rows`), so that
+    neither scans the population again: row_lists[0] the queued (waiting or stranded), row_lists[1] the
+    self-settled at places where loc_hostable (towns with free hosting places).
     """
     n = active.shape[0]
     for chunk in prange(N_CHUNKS):
@@ -313,6 +337,14 @@ def move_agents(seed, day,
                 if choice < 0:
                     break
                 _start(i, choice, status, path, path_pos, link_km_left, path_edges, edge_km)
+        _list_rows(chunk, lo, hi, active, status, location, loc_hostable, row_lists, list_counts)
+
+
+def listed_rows(row_lists: np.ndarray, list_counts: np.ndarray, k: int, n: int) -> np.ndarray:
+    """The rows of list k (0: queued, 1: self-settled at hostable places) written by `move_agents`, in row order."""
+    parts = [row_lists[k, lo + c: lo + c + list_counts[c, k]]
+             for c, lo in enumerate((c * n) // N_CHUNKS for c in range(N_CHUNKS)) if list_counts[c, k]]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
 
 @njit(void(_B1, _I1, _I1, _I4, _I4, _I4, _I8_3, _I8_3, _I8_2, _I8_2, _I8_2), parallel=True, cache=True)

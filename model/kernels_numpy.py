@@ -16,7 +16,7 @@ import numpy as np
 
 from . import rng
 from .codes import EXIT_STATUSES, HOME_STATUSES, AgentType, LocationKind, Status
-from .kernels import MAX_LEGS
+from .kernels import MAX_LEGS, N_CHUNKS
 
 _HOME_STATUSES = np.array(HOME_STATUSES, dtype=np.int8)
 _EXIT_STATUSES = np.array(EXIT_STATUSES, dtype=np.int8)
@@ -35,10 +35,12 @@ def move_agents(seed: int, day: int,
                 path_cost: np.ndarray, path_crosses: np.ndarray,
                 edge_to: np.ndarray, edge_km: np.ndarray, edge_mode: np.ndarray, edge_border: np.ndarray,
                 edge_open: np.ndarray, border_allowed: np.ndarray,
-                loc_kind: np.ndarray, loc_gated: np.ndarray, loc_country: np.ndarray,
-                flows_out: np.ndarray, crossings_out: np.ndarray, displaced_out: np.ndarray) -> None:
+                loc_kind: np.ndarray, loc_gated: np.ndarray, loc_country: np.ndarray, loc_hostable: np.ndarray,
+                flows_out: np.ndarray, crossings_out: np.ndarray, displaced_out: np.ndarray,
+                row_lists: np.ndarray, list_counts: np.ndarray) -> None:
     """Twin of `kernels.move_agents`: stay or leave, choose a path, travel within the day's budget, arrive,
-    and move on from towns reached with distance left (up to MAX_LEGS legs)."""
+    and move on from towns reached with distance left (up to MAX_LEGS legs); then list the queued rows and
+    the self-settled rows at hostable places, block by block as the kernel does."""
     rows = np.nonzero(active & ~np.isin(status, _EXIT_STATUSES))[0]
     displaced = ~np.isin(status[rows], _HOME_STATUSES)
     days_displaced[rows[displaced]] += 1
@@ -79,6 +81,15 @@ def move_agents(seed: int, day: int,
         movers, budget = ended[ok], left[ok]
         _start(movers, choice[ok], status, path, path_pos, link_km_left, path_edges, edge_km)
 
+    queued = active & ((status == Status.WAITING) | (status == Status.STRANDED))
+    settled = active & (status == Status.SELF_SETTLED) & loc_hostable[location]
+    n = len(active)
+    for c in range(N_CHUNKS):
+        lo, hi = (c * n) // N_CHUNKS, ((c + 1) * n) // N_CHUNKS
+        for k, listed in enumerate((queued, settled)):
+            rows = lo + np.nonzero(listed[lo:hi])[0]
+            row_lists[k, lo + c: lo + c + len(rows)] = rows
+            list_counts[c, k] = len(rows)
 
 def _choosing_type(agent_type: np.ndarray) -> np.ndarray:
     """Host households choose as the IDPs they become."""

@@ -22,7 +22,7 @@ import numpy as np
 from . import kernels, rng
 from .admission import admit, gated_locations, queue_slots
 from .codes import HOME_STATUSES, AgentType, LocationKind, Phase, Status
-from .hosting import host_places, place_with_hosts
+from .hosting import host_places, hostable, place_with_hosts
 from .population import Population
 from .recorder import Recorder
 from .rules import LocationState, build_rules
@@ -62,6 +62,7 @@ class CrisisModel(mesa.Model):
                                  len(scenario.nationalities), record_flows)
         self._spawn_carry = 0.0
         self._faces: dict[int, mesa.Agent] = {}
+        self._row_lists = np.empty((2, 0), dtype=np.int64)  # the movement kernel's lists of rows (queued, settled)
         self._populate()
         self.policies = list(policies)
         #: callables (queued rows, their locations) -> rows that may be admitted today; policies add them
@@ -156,16 +157,17 @@ class CrisisModel(mesa.Model):
         self._apply_policies("before_decisions")
         self._spawn_observed(d)
         gated = gated_locations(self.network.kind, self._admission_capacity(), self.throughput)
-        self._move(d, gated)
+        hosts = hostable(self.network.kind, self._host_places, self._hosted)
+        queued, settled = self._move(d, gated, hosts)
         self.evacuated_today = np.empty(0, dtype=np.int64)  # rows evacuated today, for after-admission policies
         if gated.any():  # nobody queues where no place admits by capacity
-            result = admit(self.population, self.network,
+            result = admit(self.population, self.network, queued,
                            queue_slots(self.network, self._in_site, self._admission_capacity(), self.throughput),
                            self.seed_value, d, self.scenario.stranded_after_days, self.admission_filters)
             self.evacuated_today = result.evacuated_rows
             self._record_evacuations(d, result.evacuated_rows)
-        if (self._host_places > self._hosted).any():
-            place_with_hosts(self.population, self.network.kind, self._host_places, self._hosted, self.seed_value, d)
+        if len(settled):  # still the list after admission: it changes only queued rows, and nobody queues in towns
+            place_with_hosts(self.population, settled, self._host_places, self._hosted, self.seed_value, d)
         if self.phase == Phase.RECOVERY:
             self._returns(d)
         self._apply_policies("after_admission")
@@ -238,7 +240,9 @@ class CrisisModel(mesa.Model):
                              host_free=np.maximum(self._host_places - self._hosted, 0), gone_share=gone_share,
                              edge_open=self.edge_open)
 
-    def _move(self, d: int, gated: np.ndarray) -> None:
+    def _move(self, d: int, gated: np.ndarray, hosts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Decide and move every agent; return the rows queued for admission and the self-settled rows at
+        hostable places, both in row order, as the kernel listed them on its way."""
         pop, net, paths, st = self.population, self.network, self.paths, self.rules.static
         tables = self.rules.daily(self.location_state(d))
         cum, total, last = self._choice
@@ -248,18 +252,23 @@ class CrisisModel(mesa.Model):
         flows = np.zeros((kernels.N_PARTIALS, net.n_edges), dtype=np.int64)
         crossings = np.zeros((kernels.N_PARTIALS, len(net.countries)), dtype=np.int64)
         displaced = np.zeros((kernels.N_PARTIALS, len(AgentType)), dtype=np.int64)
+        if self._row_lists.shape[1] < pop.n + kernels.N_CHUNKS:
+            self._row_lists = np.empty((2, pop.capacity + kernels.N_CHUNKS), dtype=np.int64)
+        counts = np.zeros((kernels.N_CHUNKS, 2), dtype=np.int64)
         kernels.move_agents(
             self.seed_value, d, pop.active, pop.agent_type, pop.size, pop.status, pop.location, pop.origin,
             pop.days_displaced, pop.wait_days, pop.path, pop.path_pos, pop.link_km_left, pop.cleared,
             pop.has_documents, tables.p_depart, tables.p_continue, cum, total, last, st.speed,
             paths.start_indptr, paths.n_edges, paths.edges,
             net.edge_to, net.edge_km, net.edge_mode, net.edge_border, self.edge_open, tables.border_allowed,
-            net.kind, gated, net.country, flows, crossings, displaced)
+            net.kind, gated, net.country, hosts, flows, crossings, displaced, self._row_lists, counts)
         rec = self.recorder
         if rec.flows is not None:
             rec.flows[d] = flows.sum(axis=0)
         rec.crossings[d] = crossings.sum(axis=0)
         rec.newly_displaced[d] += displaced.sum(axis=0)  # += : an early evacuation may have counted some
+        return (kernels.listed_rows(self._row_lists, counts, 0, pop.n),
+                kernels.listed_rows(self._row_lists, counts, 1, pop.n))
 
     def _returns(self, d: int) -> None:
         c = self.rules_cfg

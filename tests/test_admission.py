@@ -112,6 +112,11 @@ def test_queue_slots_use_the_given_capacity_not_the_networks():
 # ---------------------------------------------------------------- admit
 
 
+def queued_rows(pop):
+    """The rows the movement kernel lists for admission: active, waiting or stranded, in row order."""
+    return np.nonzero(pop.active & np.isin(pop.status, (Status.WAITING, Status.STRANDED)))[0]
+
+
 def queue(pop, n, location, **fields):
     return pop.add(n, status=Status.WAITING, location=location, **fields)
 
@@ -121,7 +126,7 @@ def test_site_admission_sets_in_site_and_respects_capacity():
     for seed in range(5):
         pop = Population()
         rows = queue(pop, 3, S, size=2)
-        res = admit(pop, net, slots_for(net, [0, 2, 0, 0, 0]), seed=seed, day=0, stranded_after=10)
+        res = admit(pop, net, queued_rows(pop), slots_for(net, [0, 2, 0, 0, 0]), seed=seed, day=0, stranded_after=10)
         # 3 free places, groups of 2: exactly one group gets in
         assert (pop.status[rows] == Status.IN_SITE).sum() == 1
         assert (pop.status[rows] == Status.WAITING).sum() == 2
@@ -134,7 +139,7 @@ def test_site_admission_fills_to_capacity_with_single_persons():
     net = tiny_net(site_capacity=5)
     pop = Population()
     rows = queue(pop, 6, S)
-    res = admit(pop, net, slots_for(net, [0, 2, 0, 0, 0]), seed=1, day=3, stranded_after=10)
+    res = admit(pop, net, queued_rows(pop), slots_for(net, [0, 2, 0, 0, 0]), seed=1, day=3, stranded_after=10)
     assert (pop.status[rows] == Status.IN_SITE).sum() == 3
     assert res.admitted_persons[S] == 3
 
@@ -143,7 +148,7 @@ def test_full_site_admits_nobody():
     net = tiny_net(site_capacity=5)
     pop = Population()
     rows = queue(pop, 2, S)
-    admit(pop, net, slots_for(net, [0, 5, 0, 0, 0]), seed=0, day=0, stranded_after=10)
+    admit(pop, net, queued_rows(pop), slots_for(net, [0, 5, 0, 0, 0]), seed=0, day=0, stranded_after=10)
     assert (pop.status[rows] == Status.WAITING).all()
     assert pop.wait_days[rows].tolist() == [1, 1]
 
@@ -153,7 +158,7 @@ def test_border_admission_clears_and_moves_on_when_a_path_remains():
     pop = Population()
     with_path = queue(pop, 1, B, path=4)
     without = queue(pop, 1, B, path=-1)
-    admit(pop, net, slots_for(net), seed=0, day=0, stranded_after=10)
+    admit(pop, net, queued_rows(pop), slots_for(net), seed=0, day=0, stranded_after=10)
     assert pop.cleared[with_path[0]] and pop.cleared[without[0]]
     assert pop.status[with_path[0]] == Status.ON_THE_MOVE
     assert pop.status[without[0]] == Status.SELF_SETTLED
@@ -164,7 +169,7 @@ def test_border_throughput_limits_clearance():
     net = tiny_net(border_throughput=2)
     pop = Population()
     rows = queue(pop, 3, B, path=1)
-    admit(pop, net, slots_for(net), seed=2, day=0, stranded_after=10)
+    admit(pop, net, queued_rows(pop), slots_for(net), seed=2, day=0, stranded_after=10)
     assert pop.cleared[rows].sum() == 2
     waiting = rows[pop.status[rows] == Status.WAITING]
     assert len(waiting) == 1 and not pop.cleared[waiting[0]] and pop.wait_days[waiting[0]] == 1
@@ -174,7 +179,7 @@ def test_hub_admission_evacuates():
     net = tiny_net(hub_throughput=1)
     pop = Population()
     row = queue(pop, 1, H, size=1)[0]
-    res = admit(pop, net, slots_for(net), seed=0, day=0, stranded_after=10)
+    res = admit(pop, net, queued_rows(pop), slots_for(net), seed=0, day=0, stranded_after=10)
     assert pop.status[row] == Status.EVACUATED
     assert not pop.active[row]
     assert res.evacuated_rows.tolist() == [row]
@@ -188,7 +193,7 @@ def test_vulnerable_admitted_first(flag):
         pop = Population()
         others = queue(pop, 3, H)
         vulnerable = queue(pop, 1, H, **{flag: True})[0]
-        res = admit(pop, net, slots_for(net), seed=seed, day=seed, stranded_after=10)
+        res = admit(pop, net, queued_rows(pop), slots_for(net), seed=seed, day=seed, stranded_after=10)
         assert res.evacuated_rows.tolist() == [vulnerable], seed
         assert (pop.status[others] == Status.WAITING).all()
 
@@ -199,7 +204,7 @@ def test_waiting_days_increase_then_stranded_at_threshold():
     row = queue(pop, 1, H)[0]
     seen = []
     for day in range(4):
-        admit(pop, net, slots_for(net), seed=0, day=day, stranded_after=3)
+        admit(pop, net, queued_rows(pop), slots_for(net), seed=0, day=day, stranded_after=3)
         seen.append((int(pop.wait_days[row]), int(pop.status[row])))
     assert seen == [(1, Status.WAITING), (2, Status.WAITING), (3, Status.STRANDED), (4, Status.STRANDED)]
 
@@ -208,7 +213,7 @@ def test_stranded_agents_are_still_admitted_and_wait_resets():
     net = tiny_net(site_capacity=5)
     pop = Population()
     row = pop.add(1, status=Status.STRANDED, location=S, wait_days=20)[0]
-    admit(pop, net, slots_for(net), seed=0, day=0, stranded_after=14)
+    admit(pop, net, queued_rows(pop), slots_for(net), seed=0, day=0, stranded_after=14)
     assert pop.status[row] == Status.IN_SITE
     assert pop.wait_days[row] == 0
 
@@ -220,7 +225,7 @@ def test_only_active_queued_agents_take_part():
     gone = queue(pop, 1, S)[0]
     pop.active[gone] = False
     waiting = queue(pop, 1, S)[0]
-    res = admit(pop, net, slots_for(net), seed=0, day=0, stranded_after=10)
+    res = admit(pop, net, queued_rows(pop), slots_for(net), seed=0, day=0, stranded_after=10)
     assert pop.status[moving] == Status.ON_THE_MOVE and pop.wait_days[moving] == 0
     assert pop.status[gone] == Status.WAITING and pop.wait_days[gone] == 0
     assert pop.status[waiting] == Status.IN_SITE  # the one slot was not taken by the inactive row
@@ -232,6 +237,6 @@ def test_admission_is_reproducible_for_the_same_seed_and_day():
     first, second = Population(), Population()
     for pop in (first, second):
         queue(pop, 20, S)
-        admit(pop, net, slots_for(net), seed=5, day=2, stranded_after=10)
+        admit(pop, net, queued_rows(pop), slots_for(net), seed=5, day=2, stranded_after=10)
     assert np.array_equal(first.status, second.status)
     assert (first.status == Status.IN_SITE).sum() == 10

@@ -5,10 +5,18 @@ import numpy as np
 
 from crisisflow.model.codes import LocationKind as K
 from crisisflow.model.codes import Status
-from crisisflow.model.hosting import host_places, host_strain, place_with_hosts
+from crisisflow.model.hosting import host_places, host_strain, hostable, place_with_hosts
 from crisisflow.model.population import Population
 
 KINDS = np.array([K.TOWN, K.TOWN, K.SITE, K.TOWN], dtype=np.int8)
+
+
+def host(pop, places, hosted, seed, day):
+    """Hosting as the model runs it: on the self-settled rows at hostable places (the kernel's list)."""
+    places, hosted = np.asarray(places), np.asarray(hosted)
+    at = hostable(KINDS, places, hosted)
+    rows = np.nonzero(pop.active & (pop.status == Status.SELF_SETTLED) & at[pop.location])[0]
+    return place_with_hosts(pop, rows, places, hosted, seed=seed, day=day)
 
 
 def test_host_places_floor_of_share():
@@ -29,7 +37,7 @@ def test_only_self_settled_in_towns_up_to_free_places():
     home = pop.add(1, status=Status.AT_HOME, location=0)
     places = np.array([3, 0, 10, 0])
     hosted = np.array([1, 0, 0, 0])  # free: 2, 0, 10, 0
-    n = place_with_hosts(pop, KINDS, places, hosted, seed=0, day=0)
+    n = host(pop, places, hosted, seed=0, day=0)
     assert n == 2
     assert (pop.status[town0] == Status.HOSTED).sum() == 2
     assert (pop.status[town0] == Status.SELF_SETTLED).sum() == 1
@@ -41,7 +49,7 @@ def test_only_self_settled_in_towns_up_to_free_places():
 def test_groups_are_hosted_while_they_fit():
     pop = Population()
     rows = pop.add(2, status=Status.SELF_SETTLED, location=3, size=2)
-    n = place_with_hosts(pop, KINDS, np.array([0, 0, 0, 3]), np.zeros(4, np.int64), seed=1, day=2)
+    n = host(pop, np.array([0, 0, 0, 3]), np.zeros(4, np.int64), seed=1, day=2)
     assert n == 2  # 3 free places: one group of 2, not both
     assert (pop.status[rows] == Status.HOSTED).sum() == 1
 
@@ -50,20 +58,20 @@ def test_inactive_rows_are_not_hosted():
     pop = Population()
     row = pop.add(1, status=Status.SELF_SETTLED, location=0)[0]
     pop.active[row] = False
-    assert place_with_hosts(pop, KINDS, np.array([5, 0, 0, 0]), np.zeros(4, np.int64), seed=0, day=0) == 0
+    assert host(pop, np.array([5, 0, 0, 0]), np.zeros(4, np.int64), seed=0, day=0) == 0
     assert pop.status[row] == Status.SELF_SETTLED
 
 
 def test_more_hosted_than_places_means_no_free_place():
     pop = Population()
     row = pop.add(1, status=Status.SELF_SETTLED, location=0)[0]
-    assert place_with_hosts(pop, KINDS, np.array([2, 0, 0, 0]), np.array([5, 0, 0, 0]), seed=0, day=0) == 0
+    assert host(pop, np.array([2, 0, 0, 0]), np.array([5, 0, 0, 0]), seed=0, day=0) == 0
     assert pop.status[row] == Status.SELF_SETTLED
 
 
 def test_nobody_to_host_returns_zero():
     pop = Population()
-    assert place_with_hosts(pop, KINDS, np.array([5, 5, 5, 5]), np.zeros(4, np.int64), seed=0, day=0) == 0
+    assert host(pop, np.array([5, 5, 5, 5]), np.zeros(4, np.int64), seed=0, day=0) == 0
 
 
 def test_host_strain():

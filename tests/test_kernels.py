@@ -147,10 +147,14 @@ def move(impl, world: World, st: dict, tb: dict, seed: int, day: int) -> dict[st
     net, paths = world.net, world.paths
     out = dict(flows=np.zeros((kernels.N_PARTIALS, net.n_edges), dtype=np.int64),
                crossings=np.zeros((kernels.N_PARTIALS, len(net.countries)), dtype=np.int64),
-               displaced=np.zeros((kernels.N_PARTIALS, N_TYPE), dtype=np.int64))
+               displaced=np.zeros((kernels.N_PARTIALS, N_TYPE), dtype=np.int64),
+               row_lists=np.full((2, len(st["active"]) + kernels.N_CHUNKS), -1, dtype=np.int64),
+               list_counts=np.zeros((kernels.N_CHUNKS, 2), dtype=np.int64))
     gated = gated_locations(net.kind, net.capacity, net.throughput)
+    hostable = net.kind == LocationKind.TOWN
     travel_args = (net.edge_to, net.edge_km, net.edge_mode, net.edge_border, tb["edge_open"], tb["border_allowed"],
-                   net.kind, gated, net.country, out["flows"], out["crossings"], out["displaced"])
+                   net.kind, gated, net.country, hostable, out["flows"], out["crossings"], out["displaced"],
+                   out["row_lists"], out["list_counts"])
     if impl is kernels:
         cum = np.zeros((N_TYPE, 2, len(paths.end)))
         total = np.zeros((N_TYPE, 2, net.n_locations))
@@ -164,6 +168,11 @@ def move(impl, world: World, st: dict, tb: dict, seed: int, day: int) -> dict[st
         kernels_numpy.move_agents(seed, day, *(st[k] for k in STATE), tb["p_depart"], tb["p_continue"], tb["pull"],
                                   tb["dist_power"], tb["border_penalty"], tb["speed"], paths.start_indptr, paths.end,
                                   paths.n_edges, paths.edges, world.path_cost, world.path_crosses, *travel_args)
+    n = len(st["active"])
+    lists, counts = out.pop("row_lists"), out.pop("list_counts")
+    # the listed rows, as one row of per-thread-like output each, so that the comparisons below are exact
+    out["queued"] = kernels.listed_rows(lists, counts, 0, n)[None, :]
+    out["settled"] = kernels.listed_rows(lists, counts, 1, n)[None, :]
     return out
 
 
