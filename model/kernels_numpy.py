@@ -49,7 +49,7 @@ def move_agents(seed: int, day: int,
     at_home = np.isin(status[leavers], _HOME_STATUSES)
     docs = has_documents[leavers].astype(np.int64)
     t_move = _choosing_type(agent_type[leavers])
-    draws = rng.uniform_array(seed, leavers, day, rng.CHOOSE)
+    draws = rng.uniform_array_numpy(seed, leavers, day, rng.CHOOSE)
     choice = _choose(location[leavers], t_move, docs, draws, path_start, pull, path_end, path_nedges,
                      path_edges, path_cost, path_crosses, dist_power, border_penalty, edge_open, edge_border,
                      border_allowed)
@@ -70,9 +70,9 @@ def move_agents(seed: int, day: int,
         go_on = (status[ended] == Status.SELF_SETTLED) & (left > 0.0)
         ended, left = ended[go_on], left[go_on]
         pc = p_continue[agent_type[ended], location[ended]]
-        keep = (pc > 0.0) & (rng.uniform_array(seed, ended, day, rng.CONTINUE + leg) < pc)
+        keep = (pc > 0.0) & (rng.uniform_array_numpy(seed, ended, day, rng.CONTINUE + leg) < pc)
         ended, left = ended[keep], left[keep]
-        draws = rng.uniform_array(seed, ended, day, rng.CHOOSE_AGAIN + leg)
+        draws = rng.uniform_array_numpy(seed, ended, day, rng.CHOOSE_AGAIN + leg)
         choice = _choose(location[ended], _choosing_type(agent_type[ended]), has_documents[ended].astype(np.int64),
                          draws,
                          path_start, pull, path_end, path_nedges, path_edges, path_cost, path_crosses, dist_power,
@@ -100,7 +100,7 @@ def _depart(seed: int, day: int, deciders: np.ndarray, agent_type: np.ndarray, s
             location: np.ndarray, p_depart: np.ndarray) -> np.ndarray:
     """Rows that decide to leave today: one LEAVE draw each against p_depart[type, status, location]."""
     p = p_depart[agent_type[deciders], status[deciders], location[deciders]]
-    u = rng.uniform_array(seed, deciders, day, rng.LEAVE)
+    u = rng.uniform_array_numpy(seed, deciders, day, rng.LEAVE)
     return deciders[(p > 0.0) & (u < p)]  # NaN never leaves, as in the kernel
 
 
@@ -296,7 +296,7 @@ def return_home(seed: int, day: int, active: np.ndarray, status: np.ndarray, loc
     x = return_logit[o] - time_weight * np.log1p(days_displaced[rows] / 30.0)
     with np.errstate(over="ignore"):
         p = 1.0 / (1.0 + np.exp(-x))
-    back = rows[rng.uniform_array(seed, rows, day, rng.RETURN) < p]
+    back = rows[rng.uniform_array_numpy(seed, rows, day, rng.RETURN) < p]
     status[back] = Status.RETURNED
     location[back] = origin[back]
     returned_out[0] += size[back].sum(dtype=np.int64)

@@ -8,7 +8,7 @@ random numbers), which keeps policy comparisons free of sampling noise.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, uint64
+from numba import float64, int64, njit, uint64
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -60,8 +60,24 @@ def uniform(seed, agent, day, purpose):
     return float(hash4(seed, agent, day, purpose) >> uint64(11)) * _INV_2_53
 
 
+@njit(float64[:](uint64, int64[:], uint64, uint64), cache=True)
+def _uniform_rows(seed, agents, day, purpose):
+    out = np.empty(agents.shape[0])
+    for k in range(agents.shape[0]):
+        out[k] = uniform(seed, agents[k], day, purpose)
+    return out
+
+
 def uniform_array(seed: int, agents: np.ndarray, day: int, purpose: int) -> np.ndarray:
-    """NumPy twin of `uniform` over an array of agent ids (same bits, vectorised)."""
+    """`uniform` over an array of agent ids, the same bits: the draws the NumPy stages (admission, hosting,
+    operations) make, compiled because NumPy's 64-bit hashing costs a temporary array per step."""
+    agents = np.asarray(agents)
+    flat = np.ascontiguousarray(agents.reshape(-1), dtype=np.int64)
+    return _uniform_rows(np.uint64(seed), flat, np.uint64(day), np.uint64(purpose)).reshape(agents.shape)
+
+
+def uniform_array_numpy(seed: int, agents: np.ndarray, day: int, purpose: int) -> np.ndarray:
+    """Plain NumPy twin of `uniform` over an array of agent ids (same bits): what model.kernels_numpy draws with."""
     with np.errstate(over="ignore"):
         def mix(x):
             z = x + _GOLDEN

@@ -29,8 +29,8 @@ def test_numba_uniform_equals_uniform_array_bit_for_bit(seed):
     for day in (0, 1, 365):
         for purpose in (rng.LEAVE, rng.CHOOSE, rng.QUEUE_ORDER, rng.HOSTING_ORDER, rng.RETURN, rng.SPAWN, rng.INIT):
             a = _numba_draws(seed, AGENTS, day, purpose)
-            b = rng.uniform_array(seed, AGENTS, day, purpose)
-            assert np.array_equal(_bits(a), _bits(b)), (day, purpose)
+            for b in (rng.uniform_array(seed, AGENTS, day, purpose), rng.uniform_array_numpy(seed, AGENTS, day, purpose)):
+                assert np.array_equal(_bits(a), _bits(b)), (day, purpose)
 
 
 def test_uniform_called_from_python_equals_twin():
@@ -39,11 +39,12 @@ def test_uniform_called_from_python_equals_twin():
     assert np.array_equal(_bits(direct), _bits(rng.uniform_array(7, agents, 3, rng.RETURN)))
 
 
-def test_uniform_array_keeps_shape():
-    agents = np.arange(12, dtype=np.int64).reshape(3, 4)
-    u = rng.uniform_array(1, agents, 0, rng.LEAVE)
+@pytest.mark.parametrize("draw", [rng.uniform_array, rng.uniform_array_numpy])
+def test_uniform_array_keeps_shape(draw):
+    agents = np.arange(12, dtype=np.int32).reshape(3, 4)
+    u = draw(1, agents, 0, rng.LEAVE)
     assert u.shape == (3, 4) and u.dtype == np.float64
-    assert np.array_equal(u.ravel(), rng.uniform_array(1, agents.ravel(), 0, rng.LEAVE))
+    assert np.array_equal(u.ravel(), draw(1, agents.ravel().astype(np.int64), 0, rng.LEAVE))
 
 
 def test_draws_are_a_pure_function_of_the_counters():
