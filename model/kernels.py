@@ -387,28 +387,39 @@ def tally(active, agent_type, status, location, origin, size, by_loc_status, by_
         row_counts[tid, 1] += in_sites
 
 
-@njit(void(int64, int64, _B1, _I1, _I4, _I4, _I4, _I4, _F_A1, float64, _I8), parallel=True, cache=True)
+@njit(float64[:](int64), cache=True)
+def months_displaced_term(days):
+    """log1p(d / 30) for d in 0..days-1: the time term of the return logit, computed once a day instead of once
+    per displaced agent (the same libm call as `return_home` makes past the table's end)."""
+    out = np.empty(days)
+    for d in range(days):
+        out[d] = np.log1p(d / 30.0)
+    return out
+
+
+@njit(void(int64, int64, _B1, _I1, _I4, _I4, _I4, _I4, _F_A1, float64, _F8, _I8), parallel=True, cache=True)
 def return_home(seed, day, active, status, location, origin, days_displaced, size, return_logit, time_weight,
-                returned_out):
-    """Recovery: displaced agents in sites, hosted or self-settled go home with a daily logit probability.
+                months_term, returned_out):
+    """Recovery: displaced agents in sites, hosted, self-settled or queued go home with a daily logit probability.
 
     return_logit[origin] carries safety, rebuilt housing and support at the origin; the agent's own term
-    falls with the log of its months displaced (time_weight). Returns are counted per thread.
+    falls with the log of its months displaced (time_weight; months_term[d] = log1p(d / 30), see
+    `months_displaced_term`). Returns are counted per thread.
     """
     n = active.shape[0]
+    span = np.uint8(_STRANDED - _IN_SITE)  # the returnable statuses are IN_SITE..STRANDED
+    n_term = months_term.shape[0]
     for chunk in prange(N_CHUNKS):
         lo, hi = chunk_bounds(chunk, n)
         tid = numba.get_thread_id()
         for i in range(lo, hi):
-            if not active[i]:
-                continue
-            s = status[i]
-            if s != _IN_SITE and s != _HOSTED and s != _SELF_SETTLED and s != _STRANDED and s != _WAITING:
+            if not (active[i] & (np.uint8(status[i] - _IN_SITE) <= span)):
                 continue
             o = origin[i]
             if o < 0:
                 continue
-            x = return_logit[o] - time_weight * np.log1p(days_displaced[i] / 30.0)
+            d = days_displaced[i]
+            x = return_logit[o] - time_weight * (months_term[d] if d < n_term else np.log1p(d / 30.0))
             p = 1.0 / (1.0 + np.exp(-x))
             if rng.uniform(seed, i, day, rng.RETURN) < p:
                 status[i] = _RETURNED

@@ -63,6 +63,7 @@ class CrisisModel(mesa.Model):
         self._spawn_carry = 0.0
         self._faces: dict[int, mesa.Agent] = {}
         self._row_lists = np.empty((2, 0), dtype=np.int64)  # the movement kernel's lists of rows (queued, settled)
+        self._months_term = kernels.months_displaced_term(self.days + 2)  # nobody is displaced longer than the run
         self._populate()
         self.policies = list(policies)
         #: callables (queued rows, their locations) -> rows that may be admitted today; policies add them
@@ -278,7 +279,7 @@ class CrisisModel(mesa.Model):
         returned = np.zeros(kernels.N_PARTIALS, dtype=np.int64)
         pop = self.population
         kernels.return_home(self.seed_value, d, pop.active, pop.status, pop.location, pop.origin, pop.days_displaced,
-                            pop.size, logit.astype(np.float64), float(c.return_time), returned)
+                            pop.size, logit.astype(np.float64), float(c.return_time), self._months_term, returned)
         self.recorder.returned[d] = returned.sum()
 
     def _record_evacuations(self, d: int, rows: np.ndarray) -> None:

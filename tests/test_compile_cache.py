@@ -9,7 +9,8 @@ PROBE = """
 import json
 import crisisflow.model.kernels as k
 from crisisflow.model import rng
-kernels = [k.move_agents, k.tally, k.return_home, k.choice_tables, rng.splitmix64, rng._uniform_rows]
+kernels = [k.move_agents, k.tally, k.return_home, k.choice_tables, rng.splitmix64, rng._uniform_rows,
+           k.months_displaced_term]
 print(json.dumps({f.__name__: [sum(f.stats.cache_hits.values()), sum(f.stats.cache_misses.values()),
                                len(f.signatures)] for f in kernels}))
 """
