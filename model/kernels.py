@@ -222,45 +222,57 @@ def _arrive(i, status, location, path, path_pos, link_km_left, cleared, active, 
         status[i] = _IN_SITE
 
 
-@njit(cache=True, inline="always")
-def _decide(seed, day, lo, hi, active, agent_type, status, location, days_displaced, p_depart, acting):
-    """The part of the day every agent takes: count a day displaced, draw whether to leave, and flag in
-    `acting[i - lo]` the agents that travel today (on the move, or leaving). Agents that left the network
-    (crossed, evacuated, resettled) and inactive rows do nothing. Two loops without branches: the draws alone
-    run on vector lanes; the gather of each agent's probability does not, so it has a loop of its own."""
-    draw = np.empty(hi - lo)
-    for i in range(lo, hi):
-        draw[i - lo] = rng.uniform(seed, i, day, rng.LEAVE)
-    for i in range(lo, hi):
-        s = status[i]
-        live = active[i] & (s < _FIRST_EXIT)
-        days_displaced[i] += np.int32(live & (s > _LAST_HOME))
-        leaves = draw[i - lo] < p_depart[agent_type[i], s, location[i]]
-        acting[i - lo] = live & ((s == _ON_THE_MOVE) | leaves)
-
-
-@njit(cache=True, inline="always")
-def _list_rows(chunk, lo, hi, active, status, location, loc_hostable, row_lists, list_counts):
-    """Write the block's queued rows and its self-settled rows at hostable places, in row order, from
-    row_lists[k, lo + chunk] on (each block has one spare slot, so the unconditional write past the last row
-    found stays in the block's own range), and their numbers to list_counts[chunk]."""
-    base = lo + chunk
-    n_queued = 0
-    n_settled = 0
-    for i in range(lo, hi):
-        s = status[i]
-        live = active[i]
-        row_lists[0, base + n_queued] = i
-        n_queued += live & ((s == _WAITING) | (s == _STRANDED))
-        if s == _SELF_SETTLED:
-            row_lists[1, base + n_settled] = i
-            n_settled += live & loc_hostable[location[i]]
-    list_counts[chunk, 0] = n_queued
-    list_counts[chunk, 1] = n_settled
-
-
 #: most legs (path choices) an agent travels in one day: it may move on from a town it reached with distance left
 MAX_LEGS = 4
+
+
+
+@njit(cache=True, inline="always")
+def _journey(i, seed, day, s, agent_type, size, status, location, origin, days_displaced, wait_days,
+             path, path_pos, link_km_left, has_documents, p_continue, choice, travel, flows, crossings, displaced):
+    """The day of agent i, who is on the move or has just decided to leave (status s): choose a path if it is
+    leaving, travel within the day's budget, arrive, and move on from towns reached with distance left.
+    `choice` holds the day's choice tables and the paths' start index; `travel` what `_travel` reads."""
+    choice_cum, choice_total, choice_last, path_start = choice
+    (cleared, active, speed, path_nedges, path_edges, edge_to, edge_km, edge_mode, edge_border, edge_open,
+     border_allowed, loc_kind, loc_gated, loc_country) = travel
+    t = agent_type[i]
+    loc = location[i]
+    docs = 1 if has_documents[i] else 0
+    if s != _ON_THE_MOVE:  # it decided to leave today
+        at_home = s <= _LAST_HOME
+        t_move = _IDP if t == _HOST else t  # a host household that moves does so as the IDP it becomes
+        p = choose_path(loc, t_move, docs, rng.uniform(seed, i, day, rng.CHOOSE), path_start,
+                        choice_cum, choice_total, choice_last)
+        if p < 0:
+            if at_home:
+                status[i] = _TRAPPED
+            return
+        if at_home:
+            displaced[t] += size[i]
+            origin[i] = loc
+            days_displaced[i] = 0
+            wait_days[i] = 0
+            agent_type[i] = t_move
+            t = t_move
+        _start(i, p, status, path, path_pos, link_km_left, path_edges, edge_km)
+    budget = 1.0
+    for leg in range(MAX_LEGS):
+        budget = _travel(i, t, budget, size, status, location, path, path_pos, link_km_left,
+                         cleared, active, has_documents, speed, path_nedges, path_edges, edge_to, edge_km,
+                         edge_mode, edge_border, edge_open, border_allowed, loc_kind, loc_gated,
+                         loc_country, flows, crossings)
+        if status[i] != _SELF_SETTLED or not (budget > 0.0) or leg == MAX_LEGS - 1:
+            return
+        loc = location[i]
+        pc = p_continue[t, loc]
+        if not (pc > 0.0) or rng.uniform(seed, i, day, rng.CONTINUE + leg) >= pc:
+            return
+        p = choose_path(loc, _IDP if t == _HOST else t, docs, rng.uniform(seed, i, day, rng.CHOOSE_AGAIN + leg),
+                        path_start, choice_cum, choice_total, choice_last)
+        if p < 0:
+            return
+        _start(i, p, status, path, path_pos, link_km_left, path_edges, edge_km)
 
 
 @njit(void(int64, int64, _B1, _I1, _I4, _I1, _I4, _I4, _I4, _I4, _I4, _I1, _F4, _B1, _B1,
@@ -285,59 +297,42 @@ def move_agents(seed, day,
     as one. Outputs per thread: flows_out[c, edge] persons over each edge, crossings_out[c, country] persons
     crossing a border into a country, displaced_out[c, type] persons newly displaced (by type at home).
 
-    It also lists, block by block, the rows that admission and hosting act on next (see `_list_rows`), so that
-    neither scans the population again: row_lists[0] the queued (waiting or stranded), row_lists[1] the
-    self-settled at places where loc_hostable (towns with free hosting places).
+    It also lists, block by block, the rows that admission and hosting act on next, so that neither scans the
+    population again: row_lists[0] the queued (waiting or stranded), row_lists[1] the self-settled at places
+    where loc_hostable (towns with free hosting places); block c writes from row_lists[k, lo + c] on and
+    its numbers to list_counts[c, k] (see `listed_rows`).
     """
     n = active.shape[0]
     for chunk in prange(N_CHUNKS):
         lo, hi = chunk_bounds(chunk, n)
         tid = numba.get_thread_id()
-        acting = np.empty(hi - lo, dtype=np.bool_)
-        _decide(seed, day, lo, hi, active, agent_type, status, location, days_displaced, p_depart, acting)
+        draw = np.empty(hi - lo)
+        for i in range(lo, hi):  # every row's draw to leave, in a loop of its own: it runs on vector lanes
+            draw[i - lo] = rng.uniform(seed, i, day, rng.LEAVE)
+        base = lo + chunk  # the block's lists start here: one spare slot per block (see below)
+        n_queued = 0
+        n_settled = 0
         for i in range(lo, hi):
-            if not acting[i - lo]:
-                continue
             s = status[i]
-            t = agent_type[i]
-            loc = location[i]
-            docs = 1 if has_documents[i] else 0
-            if s != _ON_THE_MOVE:  # it decided to leave today
-                at_home = s <= _LAST_HOME
-                t_move = _IDP if t == _HOST else t  # a host household that moves does so as the IDP it becomes
-                choice = choose_path(loc, t_move, docs, rng.uniform(seed, i, day, rng.CHOOSE), path_start,
-                                     choice_cum, choice_total, choice_last)
-                if choice < 0:
-                    if at_home:
-                        status[i] = _TRAPPED
-                    continue
-                if at_home:
-                    displaced_out[tid, t] += size[i]
-                    origin[i] = loc
-                    days_displaced[i] = 0
-                    wait_days[i] = 0
-                    agent_type[i] = t_move
-                    t = t_move
-                _start(i, choice, status, path, path_pos, link_km_left, path_edges, edge_km)
-            budget = 1.0
-            for leg in range(MAX_LEGS):
-                budget = _travel(i, t, budget, size, status, location, path, path_pos, link_km_left,
-                                 cleared, active, has_documents, speed, path_nedges, path_edges, edge_to, edge_km,
-                                 edge_mode, edge_border, edge_open, border_allowed, loc_kind, loc_gated,
-                                 loc_country, flows_out[tid], crossings_out[tid])
-                if status[i] != _SELF_SETTLED or not (budget > 0.0) or leg == MAX_LEGS - 1:
-                    break
-                loc = location[i]
-                pc = p_continue[t, loc]
-                if not (pc > 0.0) or rng.uniform(seed, i, day, rng.CONTINUE + leg) >= pc:
-                    break
-                choice = choose_path(loc, _IDP if t == _HOST else t, docs,
-                                     rng.uniform(seed, i, day, rng.CHOOSE_AGAIN + leg), path_start,
-                                     choice_cum, choice_total, choice_last)
-                if choice < 0:
-                    break
-                _start(i, choice, status, path, path_pos, link_km_left, path_edges, edge_km)
-        _list_rows(chunk, lo, hi, active, status, location, loc_hostable, row_lists, list_counts)
+            if active[i] & (s < _FIRST_EXIT):  # not the rows that left the network
+                days_displaced[i] += np.int32(s > _LAST_HOME)
+                if (s == _ON_THE_MOVE) | (draw[i - lo] < p_depart[agent_type[i], s, location[i]]):
+                    _journey(i, seed, day, s, agent_type, size, status, location, origin, days_displaced,
+                             wait_days, path, path_pos, link_km_left, has_documents, p_continue,
+                             (choice_cum, choice_total, choice_last, path_start),
+                             (cleared, active, speed, path_nedges, path_edges, edge_to, edge_km, edge_mode, edge_border,
+                              edge_open, border_allowed, loc_kind, loc_gated, loc_country),
+                             flows_out[tid], crossings_out[tid], displaced_out[tid])
+                    s = status[i]
+            # list the row: written unconditionally one past the rows found, which stays in the block's range
+            live = active[i]
+            row_lists[0, base + n_queued] = i
+            n_queued += live & ((s == _WAITING) | (s == _STRANDED))
+            if s == _SELF_SETTLED:
+                row_lists[1, base + n_settled] = i
+                n_settled += live & loc_hostable[location[i]]
+        list_counts[chunk, 0] = n_queued
+        list_counts[chunk, 1] = n_settled
 
 
 def listed_rows(row_lists: np.ndarray, list_counts: np.ndarray, k: int, n: int) -> np.ndarray:
