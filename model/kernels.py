@@ -66,7 +66,7 @@ def chunk_bounds(chunk, n):
     return (chunk * n) // N_CHUNKS, ((chunk + 1) * n) // N_CHUNKS
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost, path_crosses,
                  dist_power, border_penalty, edge_open, edge_border, border_allowed):
     """Utility of candidate path p for an agent of type t; -inf where the path is not permitted today."""
