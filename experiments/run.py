@@ -57,7 +57,9 @@ register_configs()
 def build_model(cfg: DictConfig, cwd: Path | None = None) -> CrisisModel:
     """Config -> scenario -> model. Every input is read and checked here, before the first day."""
     scenario = build_scenario(cfg.scenario, days_override=cfg.sim.days, cwd=cwd)
-    policies = [instantiate(item) for item in cfg.policy.operations]
+    # operations read their nested settings with plain() and hold no nested _target_: Hydra need not walk and
+    # copy every node below them (about 0.04 s of the default run)
+    policies = [instantiate(item, _recursive_=False) for item in cfg.policy.operations]
     return CrisisModel(scenario, cfg.rules, seed=cfg.sim.seed, policies=policies, record_flows=cfg.output.flows)
 
 
