@@ -64,6 +64,12 @@ def test_durable_solutions_on_the_first_day_of_recovery(tmp_path, kwargs, status
     assert_conserved(model)
 
 
+def test_durable_solutions_consider_the_statuses_between_on_the_move_and_the_exits():
+    """_durable_solutions selects by code range: the range must hold exactly the settled and queued statuses."""
+    between = {s for s in Status if Status.ON_THE_MOVE < s < Status.CROSSED_BORDER}
+    assert between == {Status.IN_SITE, Status.HOSTED, Status.SELF_SETTLED, Status.WAITING, Status.STRANDED}
+
+
 def test_caseload_grows_with_evacuees_and_falls_at_the_service_rate(tmp_path):
     """30 migrants queue at a hub with 10 seats a day: evacuated on days 0, 1 and 2, registered the next
     morning, 4 served a day. Worked by hand: caseload 0, 6, 12, 18, 14, 10, 6, 2, 0, 0."""
