@@ -293,8 +293,7 @@ def move_agents(seed, day,
     town reached today with distance left (Flee chains hops the same way); choice_*: the day's choice tables
     (see `choice_tables`); speed[t, mode]: km per day; loc_gated[loc]: arrivals queue there for admission (sites
     with a hard capacity, border points with a processing capacity, evacuation hubs). A host household that
-    leaves home becomes an IDP and chooses
-    as one. Outputs per thread: flows_out[c, edge] persons over each edge, crossings_out[c, country] persons
+    leaves home becomes an IDP and chooses as one. Outputs per thread: flows_out[c, edge] persons over each edge, crossings_out[c, country] persons
     crossing a border into a country, displaced_out[c, type] persons newly displaced (by type at home).
 
     It also lists, block by block, the rows that admission and hosting act on next, so that neither scans the

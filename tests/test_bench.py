@@ -20,7 +20,8 @@ from crisisflow.model.model import CrisisModel
 
 from conftest import rules_cfg
 
-BENCH_KEYS = {"flee_rules", "households", "persons", "floor_ratio", "thread_speedup", "identical", "warm_start_s"}
+BENCH_KEYS = {"flee_rules", "households", "persons", "floor_ratio", "thread_speedup", "floor_thread_speedup", "identical",
+              "warm_start_s"}
 RUN_KEYS = {"build_s", "run_s", "total_s", "peak_gb", "agent_steps_per_s"}
 FLEE_KEYS = {"agent_steps", "wall_s", "agent_steps_per_s", "vs_flee", "rules"}
 
