@@ -118,15 +118,22 @@ def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, 
     """
     status = pop.status
     loc = pop.location[queued]
-    eligible = np.ones(len(queued), dtype=np.bool_)
-    for allowed in filters:
-        eligible &= allowed(queued, loc)
+    size = pop.size[queued]
     priority = pop.referred[queued] | pop.unaccompanied_child[queued] | pop.trafficking_victim[queued]
-    ok = np.zeros(len(queued), dtype=np.bool_)
-    ok[eligible] = ranked_fit(queued[eligible], loc[eligible], pop.size[queued][eligible], priority[eligible],
-                              lambda rows: rng.uniform_array(seed, rows, day, rng.QUEUE_ORDER), slots)
+
+    def key(rows: np.ndarray) -> np.ndarray:
+        return rng.uniform_array(seed, rows, day, rng.QUEUE_ORDER)
+
+    if filters:
+        eligible = np.ones(len(queued), dtype=np.bool_)
+        for allowed in filters:
+            eligible &= allowed(queued, loc)
+        ok = np.zeros(len(queued), dtype=np.bool_)
+        ok[eligible] = ranked_fit(queued[eligible], loc[eligible], size[eligible], priority[eligible], key, slots)
+    else:
+        ok = ranked_fit(queued, loc, size, priority, key, slots)
     kind = net.kind[loc]
-    admitted_persons = np.bincount(loc[ok], weights=pop.size[queued][ok], minlength=net.n_locations).astype(np.int64)
+    admitted_persons = np.bincount(loc[ok], weights=size[ok], minlength=net.n_locations).astype(np.int64)
 
     to_site = queued[ok & (kind == LocationKind.SITE)]
     status[to_site] = Status.IN_SITE
