@@ -6,7 +6,8 @@
 Prints a readable table; the LAST line is one JSON object with:
 - `flee_rules`: the default-config run on Flee's mali2012 folder (`scenario=flee`, with `rules=flee` where
   configs/rules/flee.yaml exists), full 300 days: agent-steps, wall seconds (build and run, as
-  `crisisflow` reports them in metadata.json), agent-steps per second, and the ratio to Flee 3.1;
+  `crisisflow` reports them in metadata.json), agent-steps per second, and the ratio to Flee 3.1, on all
+  threads (`vs_flee`) and on one (`vs_flee_one_thread`: Flee runs on one core);
 - `households`, `persons`: the synthetic Haiti-like scenario (experiments/synthetic.py) at 4 and 1 persons
   per agent, 365 days, crisisflow rules: build_s (scenario and CrisisModel), run_s, total_s, peak_gb
   (peak resident memory of the measuring process, GiB), agent_steps_per_s, and floor_ratio;
@@ -261,8 +262,13 @@ def bench(quick: bool = False, seed: int = 0) -> dict:
               f"Numba {numba.__version__} ({numba.config.NUMBA_NUM_THREADS} threads), load {load_before[0]:.2f}")
 
     _progress("Flee mali2012, default config ...")
-    flee = run_child(["--one", "flee", *(["--days", "20"] if quick else []), "--reps", str(reps)])
-    _progress(f"  {flee['agent_steps']:,} agent-steps in {flee['wall_s']:.2f} s")
+    flee_args = ["--one", "flee", *(["--days", "20"] if quick else []), "--reps", str(reps)]
+    flee = run_child(flee_args)
+    _progress(f"  {flee['agent_steps']:,} agent-steps in {flee['wall_s']:.2f} s on {flee['threads']} thread(s)")
+    flee_one = run_child([*flee_args, "--threads", "1"])
+    _progress(f"  {flee_one['agent_steps']:,} agent-steps in {flee_one['wall_s']:.2f} s on 1 thread")
+    flee["vs_flee_one_thread"] = flee_one["vs_flee"]  # Flee runs on one core: the like-for-like ratio
+    flee["wall_s_one_thread"] = flee_one["wall_s"]
 
     two = min(2, numba.config.NUMBA_NUM_THREADS)
     results = {}
@@ -310,7 +316,7 @@ def print_table(s: dict) -> None:
     rows = [
         ("Flee mali2012, default config", f"rules={f['rules']}, {f['days']} days",
          f"{f['agent_steps']:,} agent-steps in {f['wall_s']:.2f} s = {f['agent_steps_per_s']:,}/s",
-         f"{f['vs_flee']:,}x Flee 3.1 (36,100/s)"),
+         f"{f['vs_flee']:,}x Flee 3.1 (36,100/s); on 1 thread {f['vs_flee_one_thread']:,}x"),
     ]
     for name, r in (("households", h), ("persons", p)):
         rows.append((f"Haiti-like, {name}", f"{r['agents']:,} agents, {r['persons']:,} persons, {r['days']} days",
