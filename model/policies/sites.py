@@ -31,7 +31,6 @@ SPHERE_COVERED_M2 = 3.5  # covered living space per person (Sphere 2018, Shelter
 ON_CLOSE = ("return", "relocate", "rental_subsidy")
 FIGURES = ("capacity", "area_m2", "covered_m2")
 SITE_KEYS = {"location", "open", "close", "on_close", "relocate_to", "expansions", *FIGURES}
-_QUEUED_OR_IN = (Status.IN_SITE, Status.WAITING, Status.STRANDED)
 
 
 def sphere_capacity(capacity: float | None = None, area_m2: float | None = None,
@@ -76,19 +75,34 @@ class Sites(Policy):
                     raise inp.error(f"sites[{k}].relocate_to", f"'{model.network.names[to]}' is closed on the day "
                                                               "residents would be relocated there")
         self.moved = {outcome: np.zeros(model.days, dtype=np.int64) for outcome in ON_CLOSE}
+        # a national response lists sites by the thousand (haiti_2010: 1,557): capacities as one table, and
+        # the sites closing on each day, so that a day costs no loop over every site
+        self._locs = np.array(locs, dtype=np.int64)
+        self._capacity = np.stack([s.capacity for s in self._sites]) if self._sites else np.zeros((0, model.days))
+        self._closing: dict[int, list[_Site]] = {}
+        for site in self._sites:
+            if site.close_day < model.days:
+                self._closing.setdefault(site.close_day, []).append(site)
 
     def apply(self, model: "CrisisModel") -> None:
         d = model.day
-        for site in self._sites:
-            model.site_capacity[site.loc] = site.capacity[d]  # at 0 the rules stop pulling anyone there
-        for site in self._sites:
-            if d == site.close_day:
-                self._close(model, site)
+        model.site_capacity[self._locs] = self._capacity[:, d]  # at 0 the rules stop pulling anyone there
+        closing = self._closing.get(d)
+        if closing:
+            pop = model.population
+            at_closing = np.zeros(model.network.n_locations, dtype=np.bool_)
+            at_closing[[site.loc for site in closing]] = True
+            status = pop.status
+            there = pop.active & ((status == Status.IN_SITE) | (status == Status.WAITING) | (status == Status.STRANDED))
+            there &= at_closing[pop.location]
+            rows = np.nonzero(there)[0]
+            where = pop.location[rows]
+            for site in closing:  # no site relocates to one closing the same day (checked in setup)
+                self._close(model, site, rows[where == site.loc])
 
-    def _close(self, model: "CrisisModel", site: _Site) -> None:
-        """Move the residents and the queue of a closing site as configured."""
+    def _close(self, model: "CrisisModel", site: _Site, rows: np.ndarray) -> None:
+        """Move the residents and the queue of a closing site (`rows`) as configured."""
         pop, d = model.population, model.day
-        rows = np.nonzero(pop.active & np.isin(pop.status, _QUEUED_OR_IN) & (pop.location == site.loc))[0]
         if len(rows) == 0:
             return
         if site.on_close == "relocate":
