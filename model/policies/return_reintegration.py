@@ -95,10 +95,9 @@ class ReturnReintegration(Policy):
         status = pop.status
         rows = np.flatnonzero(pop.active & (status > Status.ON_THE_MOVE) & (status < Status.CROSSED_BORDER))
         days = pop.days_displaced[rows]
-        integrate = ((days > self._integrate_after)
-                     & (rng.uniform_array(seed, rows, d, rng.LOCAL_INTEGRATION) < self._integrate))
-        resettle = (~integrate & (days > self._resettle_after)
-                    & (rng.uniform_array(seed, rows, d, rng.RESETTLEMENT) < self._resettle))
+        integrate = _chosen(rows, days > self._integrate_after, self._integrate, seed, d, rng.LOCAL_INTEGRATION)
+        resettle = _chosen(rows, ~integrate & (days > self._resettle_after), self._resettle, seed, d,
+                           rng.RESETTLEMENT)
         for chosen, status, count in ((rows[integrate], Status.LOCALLY_INTEGRATED, self.integrated),
                                       (rows[resettle], Status.RESETTLED, self.resettled)):
             pop.status[chosen] = status
@@ -112,3 +111,13 @@ class ReturnReintegration(Policy):
         yield "reintegrated_cumulative", "", cumulative(self.served, n)
         yield "locally_integrated_cumulative", "", cumulative(self.integrated, n)
         yield "resettled_cumulative", "", cumulative(self.resettled, n)
+
+
+def _chosen(rows: np.ndarray, eligible: np.ndarray, share: float, seed: int, day: int, purpose: int) -> np.ndarray:
+    """Which rows take a solution today: eligible ones whose draw falls under the daily share. Only the
+    eligible draw (each draw depends on its row alone, so the others' draws would not change anyone's)."""
+    chosen = np.zeros(len(rows), dtype=np.bool_)
+    if share > 0.0:
+        k = np.flatnonzero(eligible)
+        chosen[k] = rng.uniform_array(seed, rows[k], day, purpose) < share
+    return chosen
