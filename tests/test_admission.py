@@ -73,6 +73,55 @@ def test_ranked_fit_empty_queue():
     assert ranked_fit(np.zeros(0, int), np.zeros(0, int), np.zeros(0, int), np.zeros(0, bool), np.zeros(0), np.array([3])).shape == (0,)
 
 
+def full_sort_fit(places, sizes, priority, key, slots):
+    """Reference for ranked_fit: sort every queue whole (place, priority first, key, then position) and admit
+    each place's head while the cumulative persons fit."""
+    order = np.lexsort((np.arange(len(places)), key, ~priority, places))
+    admitted = np.zeros(len(places), dtype=bool)
+    used = {}
+    for i in order:
+        p = places[i]
+        if used.get(p, 0) is None:
+            continue
+        total = used.get(p, 0) + sizes[i]
+        if total <= slots[p]:
+            admitted[i] = True
+            used[p] = total
+        else:
+            used[p] = None  # the first that does not fit closes the queue
+    return admitted
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_ranked_fit_long_queues_match_a_full_sort(seed):
+    # long queues with a short admitted head take the cut-off path; mixed sizes and many priority rows make
+    # the cut-off hold too few in some places, which then sort their whole queue
+    rs = np.random.default_rng(seed)
+    n, n_places = 5000, 7
+    places = rs.integers(0, n_places, n)
+    sizes = rs.choice([1, 1, 1, 4, 30], n)
+    priority = rs.random(n) < (0.4 if seed % 3 == 0 else 0.01)
+    key = np.round(rs.random(n), 3 if seed % 2 else 12)  # coarse keys: ties, broken by position
+    slots = rs.integers(0, 400, n_places)
+    slots[seed % n_places] = 10**6  # one place admits its whole queue
+    got = ranked_fit(np.arange(n), places, sizes, priority, key, slots)
+    want = full_sort_fit(places, sizes, priority, key * 4294967296.0 // 1, slots)
+    assert np.array_equal(got, want)
+    assert got.sum() > 0
+
+
+def test_ranked_fit_sorts_the_whole_queue_where_the_cut_off_holds_too_few():
+    # the head is sized from the mean group (about 100 persons), but the first rows by key are single persons:
+    # everyone under the cut-off fits, so the place sorts its whole queue and admits 9 groups of 100 as well
+    rs = np.random.default_rng(3)
+    key = rs.random(5000)
+    sizes = np.where(key < 0.01, 1, 100)
+    places, priority, slots = np.zeros(5000, int), np.zeros(5000, bool), np.array([1000])
+    got = ranked_fit(np.arange(5000), places, sizes, priority, key, slots)
+    assert np.array_equal(got, full_sort_fit(places, sizes, priority, key, slots))
+    assert (sizes[got] == 100).sum() == 9 and (sizes[got] == 1).sum() == (key < 0.01).sum()
+
+
 # ---------------------------------------------------------------- queue_slots
 
 
