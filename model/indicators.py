@@ -19,7 +19,7 @@ def indicator_series(model) -> Iterator[Series]:
     """Every indicator of a finished (or partly run) model, day axis cut to the days recorded."""
     rec, net, tl = model.recorder, model.network, model.scenario.timeline
     n = rec.days_recorded
-    ls = rec.loc_status[:n].astype(np.float64)
+    ls = rec.loc_status[:n]  # int64 [days, L, S]: sums stay integers, only the series become floats
     ts = rec.type_status[:n].astype(np.float64)
     in_network = [s for s in Status if s not in EXIT_STATUSES]
     displaced = list(DISPLACED_STATUSES)
@@ -30,7 +30,7 @@ def indicator_series(model) -> Iterator[Series]:
     for loc in np.nonzero(tl.hazard[:n].max(axis=0) > 0)[0]:
         yield "hazard", net.names[loc], tl.hazard[:n, loc].astype(np.float64)
 
-    persons_loc = ls[:, :, in_network].sum(axis=2)
+    persons_loc = ls[:, :, in_network].sum(axis=2).astype(np.float64)
     yield "persons_present", "", persons_loc.sum(axis=1)
     for loc, name in enumerate(net.names):
         yield "persons", name, persons_loc[:, loc]
@@ -44,7 +44,7 @@ def indicator_series(model) -> Iterator[Series]:
     for t in AgentType:
         yield "newly_displaced", t.name.lower(), rec.newly_displaced[:n, t].astype(np.float64)
 
-    in_site = ls[:, :, Status.IN_SITE]
+    in_site = ls[:, :, Status.IN_SITE].astype(np.float64)
     cap = rec.site_capacity[:n].astype(np.float64)
     yield "persons_in_sites", "", in_site[:, site].sum(axis=1)
     yield "households_in_sites", "", rec.rows_in_sites[:n].astype(np.float64)  # agents: households or groups
@@ -69,7 +69,7 @@ def indicator_series(model) -> Iterator[Series]:
         yield "evacuated_cumulative", nat, evac[:, k + 1]
     yield "returned_cumulative", "", np.cumsum(rec.returned[:n]).astype(np.float64)
 
-    hosted = ls[:, :, Status.HOSTED]
+    hosted = ls[:, :, Status.HOSTED].astype(np.float64)
     places = rec.host_places[:n].astype(np.float64)
     yield "hosted", "", hosted.sum(axis=1)
     yield "hosting_places", "", places.sum(axis=1)
