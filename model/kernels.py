@@ -85,6 +85,47 @@ def path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost,
     return u
 
 
+@njit(cache=True, inline="always")
+def _place_tables(loc, pull, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses, dist_power,
+                  border_penalty, edge_open, edge_border, border_allowed, cum_out, total_out, last_out):
+    """The choice tables of the paths that start at one place (see `choice_tables`)."""
+    lo = path_start[loc]
+    hi = path_start[loc + 1]
+    crosses = False  # documents only matter where some path crosses a border
+    for p in range(lo, hi):
+        crosses = crosses or path_crosses[p]
+    for t in range(pull.shape[0]):
+        if t == _HOST:  # host households choose as the IDPs they become: no table of their own
+            for docs in range(2):
+                total_out[t, docs, loc] = 0.0
+                last_out[t, docs, loc] = -1
+            continue
+        for docs in (1, 0):
+            if docs == 0 and not crosses:
+                for p in range(lo, hi):
+                    cum_out[t, 0, p] = cum_out[t, 1, p]
+                total_out[t, 0, loc] = total_out[t, 1, loc]
+                last_out[t, 0, loc] = last_out[t, 1, loc]
+                continue
+            best = -np.inf
+            for p in range(lo, hi):  # utilities, kept in cum_out until they become running sums
+                u = path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost, path_crosses,
+                                 dist_power, border_penalty, edge_open, edge_border, border_allowed)
+                cum_out[t, docs, p] = u
+                if u > best:
+                    best = u
+            total = 0.0
+            last = -1
+            for p in range(lo, hi):
+                u = cum_out[t, docs, p]
+                if best > -np.inf and u > -np.inf:
+                    total += np.exp(u - best)
+                    last = p
+                cum_out[t, docs, p] = total
+            total_out[t, docs, loc] = total
+            last_out[t, docs, loc] = last
+
+
 @njit(void(_F_A2, _I8, _I4, _I1, _I4_2, _F8, _B1, _F_A1, _F_A1, _B1, _B1, _B_A3, _F8_3, _F8_3, _I8_3),
       parallel=True, cache=True)
 def choice_tables(pull, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses, dist_power,
@@ -97,42 +138,12 @@ def choice_tables(pull, path_start, path_end, path_nedges, path_edges, path_cost
     leaves each agent's choice a scan of a few numbers.
     """
     n_loc = path_start.shape[0] - 1
-    for loc in prange(n_loc):
-        lo = path_start[loc]
-        hi = path_start[loc + 1]
-        crosses = False  # documents only matter where some path crosses a border
-        for p in range(lo, hi):
-            crosses = crosses or path_crosses[p]
-        for t in range(pull.shape[0]):
-            if t == _HOST:  # host households choose as the IDPs they become: no table of their own
-                for docs in range(2):
-                    total_out[t, docs, loc] = 0.0
-                    last_out[t, docs, loc] = -1
-                continue
-            for docs in (1, 0):
-                if docs == 0 and not crosses:
-                    for p in range(lo, hi):
-                        cum_out[t, 0, p] = cum_out[t, 1, p]
-                    total_out[t, 0, loc] = total_out[t, 1, loc]
-                    last_out[t, 0, loc] = last_out[t, 1, loc]
-                    continue
-                best = -np.inf
-                for p in range(lo, hi):  # utilities, kept in cum_out until they become running sums
-                    u = path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost, path_crosses,
-                                     dist_power, border_penalty, edge_open, edge_border, border_allowed)
-                    cum_out[t, docs, p] = u
-                    if u > best:
-                        best = u
-                total = 0.0
-                last = -1
-                for p in range(lo, hi):
-                    u = cum_out[t, docs, p]
-                    if best > -np.inf and u > -np.inf:
-                        total += np.exp(u - best)
-                        last = p
-                    cum_out[t, docs, p] = total
-                total_out[t, docs, loc] = total
-                last_out[t, docs, loc] = last
+    for chunk in prange(N_CHUNKS):  # blocks of places, like the agents: a place is too small a unit of work
+        first, stop = chunk_bounds(chunk, n_loc)
+        for loc in range(first, stop):
+            _place_tables(loc, pull, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses,
+                          dist_power, border_penalty, edge_open, edge_border, border_allowed, cum_out, total_out,
+                          last_out)
 
 
 @njit(cache=True, inline="always")
