@@ -62,16 +62,17 @@ def ranked_fit(rows: np.ndarray, places: np.ndarray, sizes: np.ndarray, priority
     admitted = np.zeros(len(rows), dtype=np.bool_)
     if len(rows) == 0:
         return admitted
-    sizes = sizes.astype(np.int64)
     demand = np.bincount(places, weights=sizes, minlength=len(slots))
-    admitted[demand[places] <= slots[places]] = True
-    contested = np.nonzero((demand[places] > slots[places]) & (slots[places] > 0))[0]
+    # each place, once: everyone fits (0), the queue is contested (1), or nobody fits (2)
+    verdict = np.where(demand <= slots, 0, np.where(slots > 0, 1, 2)).astype(np.int8)[places]
+    admitted[verdict == 0] = True
+    contested = np.flatnonzero(verdict == 1)
     if len(contested) == 0:
         return admitted
     keys = np.asarray(key(rows[contested]) if callable(key) else key[contested])
-    c_places, c_sizes, c_priority = places[contested], sizes[contested], priority[contested]
+    c_places, c_sizes, c_priority = places[contested], sizes[contested].astype(np.int64), priority[contested]
     queue_rows = np.bincount(c_places, minlength=len(slots))
-    heads = slots / np.maximum(demand / np.maximum(np.bincount(places, minlength=len(slots)), 1), 1.0)
+    heads = slots / np.maximum(demand / np.maximum(queue_rows, 1), 1.0)  # groups of the mean size that fit
     cutoff = np.minimum(1.0, 2.0 * (heads + 8.0) / np.maximum(queue_rows, 1))  # share of the queue to sort
     keep = c_priority | (keys < cutoff[c_places])
     admitted_here, settled = _admit_sorted(keep, c_places, c_sizes, c_priority, keys, slots)
