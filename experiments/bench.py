@@ -276,7 +276,7 @@ def bench(quick: bool = False, seed: int = 0) -> dict:
         _progress(f"synthetic Haiti-like, {kind} ...")
         results[kind] = synthetic_series(kind, two, reps, common, budget_s=90.0)
     _progress("synthetic Haiti-like, persons on 1 thread ...")
-    one_thread = synthetic_series("persons", 1, 1, common, budget_s=0.0)
+    one_thread = synthetic_series("persons", 1, reps, common, budget_s=90.0)
 
     _progress("warm start of `crisisflow` ...")
     warm = warm_start(1, ("sim.days=30", "output.figure=false")) if quick else warm_start(3)
