@@ -37,7 +37,7 @@ dynamic_blocks = functools.partial(numba.parallel_chunksize, 1)
 _B1, _I1, _I2, _I4, _I8, _F4, _F8 = (types.Array(t, 1, "C")
                                       for t in (boolean, int8, int16, int32, int64, float32, float64))
 _I4_2, _I8_2 = types.Array(int32, 2, "C"), types.Array(int64, 2, "C")
-_I8_3 = types.Array(int64, 3, "C")
+_I8_3, _I8_4 = types.Array(int64, 3, "C"), types.Array(int64, 4, "C")
 _B_A3, _F_A1, _F_A2, _F_A3 = types.Array(boolean, 3, "A"), float64[:], float64[:, :], float64[:, :, :]
 _F8_3 = types.Array(float64, 3, "C")
 
@@ -352,42 +352,43 @@ def listed_rows(row_lists: np.ndarray, list_counts: np.ndarray, k: int, n: int) 
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
 
-@njit(void(_B1, _I1, _I1, _I4, _I4, _I4, _I8_3, _I8_3, _I8_2, _I8_2, _I8_2), parallel=True, cache=True)
-def tally(active, agent_type, status, location, origin, size, by_loc_status, by_type_status, host_home,
+@njit(void(_B1, _I1, _I1, _I4, _I4, _I4, _I8_4, _I8_3, _I8_2, _I8_2), parallel=True, cache=True)
+def tally(active, agent_type, status, location, origin, size, by_place_status_type, exits_by_type_status,
           displaced_by_origin, row_counts):
-    """The day's counts, by thread: persons by (location, status) and by (type, status), host household
-    members at home by location, displaced persons by origin, and rows: row_counts[c] = (active rows, rows
-    in sites).
+    """The day's counts, by thread: persons by (place, status, type) for the active rows, persons by (type,
+    status) for the rows that left the network (crossed a border, evacuated, resettled: cumulative exits),
+    displaced persons by origin (exits included), and rows: row_counts[c] = (active rows, rows in sites).
 
-    Agents that left the network (crossed a border, evacuated, resettled) are inactive and count only by
-    (type, status) and origin, which makes those counts cumulative exits. The (location, status) counts are
-    indexed flat, and the row counts kept in registers: this pass runs over every row every day.
+    One count per active row carries place, status and type together: the counts by place and status, by
+    type and status, and of host household members at home are its sums (see `CrisisModel._tally`), which
+    halves the scattered additions of this pass over every row every day.
     """
     n = active.shape[0]
-    n_status = by_loc_status.shape[2]
+    n_status = by_place_status_type.shape[2]
+    n_type = by_place_status_type.shape[3]
     for chunk in prange(N_CHUNKS):
         lo, hi = chunk_bounds(chunk, n)
         tid = numba.get_thread_id()
-        loc_status = by_loc_status[tid].reshape(-1)
+        counts = by_place_status_type[tid].reshape(-1)
+        by_origin = displaced_by_origin[tid]
         alive = 0
         in_sites = 0
         for i in range(lo, hi):
             s = status[i]
             if active[i]:
-                loc = location[i]
                 sz = size[i]
-                loc_status[np.int64(loc) * n_status + s] += sz
+                counts[(np.int64(location[i]) * n_status + s) * n_type + agent_type[i]] += sz
                 alive += 1
                 in_sites += s == _IN_SITE
-                if s == _AT_HOME and agent_type[i] == _HOST:
-                    host_home[tid, loc] += sz
-                if s > _LAST_HOME and origin[i] >= 0:
-                    displaced_by_origin[tid, origin[i]] += sz
-            elif s < _FIRST_EXIT:
-                continue
-            elif origin[i] >= 0:
-                displaced_by_origin[tid, origin[i]] += size[i]
-            by_type_status[tid, agent_type[i], s] += size[i]
+                if s > _LAST_HOME:
+                    o = origin[i]
+                    if o >= 0:
+                        by_origin[o] += sz
+            elif s >= _FIRST_EXIT:
+                o = origin[i]
+                if o >= 0:
+                    by_origin[o] += size[i]
+                exits_by_type_status[tid, agent_type[i], s] += size[i]
         row_counts[tid, 0] += alive
         row_counts[tid, 1] += in_sites
 

@@ -267,24 +267,21 @@ def _arrive(rows: np.ndarray, status: np.ndarray, location: np.ndarray, path: np
 
 
 def tally(active: np.ndarray, agent_type: np.ndarray, status: np.ndarray, location: np.ndarray,
-          origin: np.ndarray, size: np.ndarray, by_loc_status: np.ndarray, by_type_status: np.ndarray,
-          host_home: np.ndarray, displaced_by_origin: np.ndarray, row_counts: np.ndarray) -> None:
+          origin: np.ndarray, size: np.ndarray, by_place_status_type: np.ndarray, exits_by_type_status: np.ndarray,
+          displaced_by_origin: np.ndarray, row_counts: np.ndarray) -> None:
     """Twin of `kernels.tally`: the day's counts, all in block row 0; row_counts[0] = (active rows, rows in sites).
 
-    Active rows count by (location, status); rows that left the network count only by (type, status) and
+    Active rows count by (place, status, type); rows that left the network count only by (type, status) and
     by origin, so those counts are cumulative exits; other inactive rows do not count.
     """
     exited = ~active & np.isin(status, _EXIT_STATUSES)
     a = active
-    np.add.at(by_loc_status[0], (location[a], status[a]), size[a])
+    np.add.at(by_place_status_type[0], (location[a], status[a], agent_type[a]), size[a])
     row_counts[0, 0] += np.count_nonzero(a)
     row_counts[0, 1] += np.count_nonzero(a & (status == Status.IN_SITE))
-    home_host = a & (status == Status.AT_HOME) & (agent_type == AgentType.HOST_HOUSEHOLD)
-    np.add.at(host_home[0], location[home_host], size[home_host])
     gone = ((a & ~np.isin(status, _HOME_STATUSES)) | exited) & (origin >= 0)
     np.add.at(displaced_by_origin[0], origin[gone], size[gone])
-    counted = a | exited
-    np.add.at(by_type_status[0], (agent_type[counted], status[counted]), size[counted])
+    np.add.at(exits_by_type_status[0], (agent_type[exited], status[exited]), size[exited])
 
 
 def return_home(seed: int, day: int, active: np.ndarray, status: np.ndarray, location: np.ndarray,

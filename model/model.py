@@ -293,20 +293,21 @@ class CrisisModel(mesa.Model):
 
     def _tally(self) -> None:
         pop, L = self.population, self.network.n_locations
-        by_loc = np.zeros((kernels.N_PARTIALS, L, len(Status)), dtype=np.int64)
-        by_type = np.zeros((kernels.N_PARTIALS, len(AgentType), len(Status)), dtype=np.int64)
-        host_home = np.zeros((kernels.N_PARTIALS, L), dtype=np.int64)
+        T, S = len(AgentType), len(Status)
+        counts = np.zeros((kernels.N_PARTIALS, L, S, T), dtype=np.int64)
+        exits = np.zeros((kernels.N_PARTIALS, T, S), dtype=np.int64)
         by_origin = np.zeros((kernels.N_PARTIALS, L), dtype=np.int64)
         rows = np.zeros((kernels.N_PARTIALS, 2), dtype=np.int64)
         kernels.tally(pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size,
-                      by_loc, by_type, host_home, by_origin, rows)
-        self._loc_status = by_loc.sum(axis=0)
-        self._type_status = by_type.sum(axis=0)
+                      counts, exits, by_origin, rows)
+        counts = counts.sum(axis=0)  # [L, S, T]: persons in the network by place, status and type
+        self._loc_status = counts.sum(axis=2)
+        self._type_status = counts.sum(axis=0).T + exits.sum(axis=0)
         self._displaced_by_origin = by_origin.sum(axis=0)
         self._rows_alive, self._rows_in_sites = (int(k) for k in rows.sum(axis=0))
         self._in_site = self._loc_status[:, Status.IN_SITE]
         self._hosted = self._loc_status[:, Status.HOSTED]
-        self._host_places = host_places(host_home.sum(axis=0), self.hosting_spare_share)
+        self._host_places = host_places(counts[:, Status.AT_HOME, AgentType.HOST_HOUSEHOLD], self.hosting_spare_share)
 
     def _record(self, d: int) -> None:
         rec = self.recorder

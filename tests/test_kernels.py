@@ -178,13 +178,12 @@ def move(impl, world: World, st: dict, tb: dict, seed: int, day: int) -> dict[st
 
 def count(impl, world: World, st: dict) -> dict[str, np.ndarray]:
     L = world.net.n_locations
-    out = dict(by_loc=np.zeros((kernels.N_PARTIALS, L, N_STATUS), dtype=np.int64),
-               by_type=np.zeros((kernels.N_PARTIALS, N_TYPE, N_STATUS), dtype=np.int64),
-               host_home=np.zeros((kernels.N_PARTIALS, L), dtype=np.int64),
+    out = dict(by_place=np.zeros((kernels.N_PARTIALS, L, N_STATUS, N_TYPE), dtype=np.int64),
+               exits=np.zeros((kernels.N_PARTIALS, N_TYPE, N_STATUS), dtype=np.int64),
                by_origin=np.zeros((kernels.N_PARTIALS, L), dtype=np.int64),
                rows=np.zeros((kernels.N_PARTIALS, 2), dtype=np.int64))
     impl.tally(st["active"], st["agent_type"], st["status"], st["location"], st["origin"], st["size"],
-               out["by_loc"], out["by_type"], out["host_home"], out["by_origin"], out["rows"])
+               out["by_place"], out["exits"], out["by_origin"], out["rows"])
     return out
 
 
