@@ -35,6 +35,7 @@ class Scenario:
     hosting_spare_share: float
     stranded_after_days: int
     persons_per_agent: int = 1
+    folder: Path | None = None  # the scenario's data folder: operations read their own tables from it
 
 
 def resolve_path(path: str, base: Path | None = None) -> Path:
@@ -88,6 +89,7 @@ def _from_flee(cfg, folder: Path, days_override: int | None) -> Scenario:
         hosting_spare_share=cfg.hosting_spare_share,
         stranded_after_days=cfg.stranded_after_days,
         persons_per_agent=cfg.persons_per_agent,
+        folder=folder,
     )
 
 
@@ -120,6 +122,7 @@ def _from_crisisflow(cfg, folder: Path, days_override: int | None) -> Scenario:
         hosting_spare_share=cfg.hosting_spare_share,
         stranded_after_days=cfg.stranded_after_days,
         persons_per_agent=cfg.persons_per_agent,
+        folder=folder,
     )
 
 

@@ -118,3 +118,85 @@ def test_yaml_composes_and_runs_on_the_demo_scenario():
     assert rec.loc_status[:19, south, Status.IN_SITE].sum() == 0
     assert (rec.loc_status[:, [north, south], Status.IN_SITE] <= rec.site_capacity[:, [north, south]]).all()
     assert_conserved(model)
+
+
+# ---------------------------------------------------------------- a sites table (one site per row)
+
+
+def table(tmp_path, *lines):
+    path = tmp_path / "sites.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_a_table_gives_the_sites_its_entries_would(tmp_path):
+    entries = [{"location": "S1", "capacity": 10, "close": "2020-01-04", "on_close": "relocate", "relocate_to": "S2"},
+               {"location": "S2", "area_m2": 900, "open": "2020-01-02"}]
+    rows = table(tmp_path, "location,capacity,area_m2,open,close,on_close,relocate_to",
+                 "S1,10,,,2020-01-04,relocate,S2", "S2,,900,2020-01-02,,,")
+    by_entries = run(tmp_path, entries)
+    by_table = CrisisModel(scenario(tmp_path), rules_cfg(**CERTAIN), seed=1, policies=[Sites(table=rows)])
+    by_table.run()
+    assert by_table.recorder.site_capacity[:, [S1, S2]].tolist() == [[10, 0], [10, 20], [10, 20], [0, 20], [0, 20],
+                                                                       [0, 20]]
+    for name in ("site_capacity", "loc_status", "type_status"):
+        assert (getattr(by_table.recorder, name) == getattr(by_entries.recorder, name)).all(), name
+
+
+def test_a_table_adds_to_the_entries_and_a_site_listed_in_both_is_refused(tmp_path):
+    rows = table(tmp_path, "location,capacity", "S2,30")
+    model = CrisisModel(scenario(tmp_path), rules_cfg(), policies=[Sites([{"location": "S1", "capacity": 10}], rows)])
+    model.step()
+    assert model.recorder.site_capacity[0, [S1, S2]].tolist() == [10, 30]
+    with pytest.raises(InputError, match="'S2' is listed twice") as err:
+        CrisisModel(scenario(tmp_path), rules_cfg(), policies=[Sites([{"location": "S2"}], rows)])
+    assert (err.value.source, err.value.row, err.value.key) == (rows, 2, "location")  # the second listing
+
+
+def test_relocating_to_a_site_closed_that_day_names_the_table_row(tmp_path):
+    rows = table(tmp_path, "location,open,close,on_close,relocate_to", "S1,,2020-01-03,relocate,S2",
+                 "S2,2020-01-04,,,")
+    with pytest.raises(InputError) as err:
+        CrisisModel(scenario(tmp_path), rules_cfg(), policies=[Sites(table=rows)])
+    assert (err.value.source, err.value.row, err.value.key) == (rows, 2, "relocate_to")
+
+
+@pytest.mark.parametrize("lines, line, key", [
+    (["location,capacity", "S1,10", "S2,lots"], 3, "capacity"),
+    (["location,capacity", "Nowhere,10"], 2, "location"),
+    (["location,close", "S1,2020-01-03"], 2, "on_close"),
+    (["location,open", "S1,2020-13-01"], 2, "open"),
+    (["location,open", "S1,2019-12-31"], 2, "open"),
+    (["location,capacity", ",10"], 2, "location"),
+])
+def test_bad_cells_name_the_file_the_line_and_the_column(tmp_path, lines, line, key):
+    rows = table(tmp_path, *lines)
+    with pytest.raises(InputError) as err:
+        CrisisModel(scenario(tmp_path), rules_cfg(), policies=[Sites(table=rows)])
+    assert (err.value.source, err.value.row, err.value.key) == (rows, line, key)
+
+
+def test_an_unknown_column_or_a_missing_file_is_refused(tmp_path):
+    rows = table(tmp_path, "location,size", "S1,3")
+    with pytest.raises(InputError) as err:
+        CrisisModel(scenario(tmp_path), rules_cfg(), policies=[Sites(table=rows)])
+    assert (err.value.source, err.value.row, err.value.key) == (rows, 1, "size")
+    with pytest.raises(InputError) as err:
+        CrisisModel(scenario(tmp_path), rules_cfg(), policies=[Sites(table="no_such_file.csv")])
+    assert err.value.key == "policy.operations[0].table"
+
+
+def test_dates_after_the_run_warn_once_for_the_whole_table(tmp_path):
+    rows = table(tmp_path, "location,close,on_close", "S1,2021-01-01,return", "S2,2021-02-01,return")
+    with pytest.warns(UserWarning, match="2 rows have a date after the run") as caught:
+        CrisisModel(scenario(tmp_path), rules_cfg(), policies=[Sites(table=rows)])
+    assert len([w for w in caught if "sites.csv" in str(w.message)]) == 1
+
+
+def test_haiti_reads_its_site_schedule_from_a_table():
+    from crisisflow.experiments.bench import _compose
+    from crisisflow.experiments.run import build_model
+
+    model = build_model(_compose(["scenario=haiti_2010", "sim.days=2"]))
+    sites = next(p for p in model.policies if isinstance(p, Sites))
+    assert sites.table == "sites.csv" and len(sites._sites) == 1557

@@ -9,17 +9,26 @@ expansion adds the places its own figures give. When a site closes, its resident
     relocate        to the `relocate_to` site, in its admission queue (WAITING);
     rental_subsidy  LOCALLY_INTEGRATED where they are.
 Crowding lowers a site's attraction in the rules, which read `model.site_capacity`.
+
+A national response lists sites by the thousand (IOM's displacement tracking in Haiti, 2010: over 1,500), as a
+table: `table` names a CSV file in the scenario's data folder with one site per row and the entry keys as
+columns (all but `expansions`); its bad cells are reported by file, row and column.
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..codes import LocationKind, Status
+from ..errors import InputError
+from ..io_csv import REQUIRED, Row, get, read_csv, require_columns
 from .base import Policy, cumulative
 from .inputs import OperationInput, plain
 
@@ -31,6 +40,9 @@ SPHERE_COVERED_M2 = 3.5  # covered living space per person (Sphere 2018, Shelter
 ON_CLOSE = ("return", "relocate", "rental_subsidy")
 FIGURES = ("capacity", "area_m2", "covered_m2")
 SITE_KEYS = {"location", "open", "close", "on_close", "relocate_to", "expansions", *FIGURES}
+#: columns of a sites table, with the type each cell is read as
+TABLE_COLUMNS: dict[str, type] = {"location": str, "capacity": float, "area_m2": float, "covered_m2": float,
+                                  "open": dt.date, "close": dt.date, "on_close": str, "relocate_to": str}
 
 
 def sphere_capacity(capacity: float | None = None, area_m2: float | None = None,
@@ -50,30 +62,40 @@ class _Site:
     close_day: int  # days or more: does not close during the run
     on_close: str | None
     relocate_to: int
+    read_by: OperationInput  # where the site was read (a config entry or a table row), for errors found later
+    field: str
 
 
 class Sites(Policy):
-    """Sites opening, expanding and closing on their dates; `sites` is a list of entries (see module doc)."""
+    """Sites opening, expanding and closing on their dates: `sites`, a list of entries, and `table`, a CSV file
+    of more in the scenario's data folder (see module doc)."""
 
     stage = "before_decisions"
 
-    def __init__(self, sites: Sequence[Mapping]):
+    def __init__(self, sites: Sequence[Mapping] = (), table: str | None = None):
         self.sites = plain(sites)
+        self.table = table
 
     def setup(self, model: "CrisisModel") -> None:
         inp = OperationInput(model, self)
         self._sites = [_read_site(inp, model, entry, f"sites[{k}]") for k, entry in enumerate(self.sites)]
+        if self.table is not None:
+            self._sites += _read_table(inp, model, self.table)
         locs = [s.loc for s in self._sites]
-        if len(set(locs)) < len(locs):
-            raise inp.error("sites", "a site is listed twice; expected one entry per site")
+        seen: set[int] = set()
+        for site in self._sites:
+            if site.loc in seen:
+                raise site.read_by.error(f"{site.field}.location", f"'{model.network.names[site.loc]}' is listed "
+                                                                   "twice; expected one entry per site")
+            seen.add(site.loc)
         open_on = {s.loc: s.capacity for s in self._sites}
-        for k, site in enumerate(self._sites):
+        for site in self._sites:
             if site.on_close == "relocate" and site.close_day < model.days:
                 to = site.relocate_to
                 cap = open_on[to][site.close_day] if to in open_on else model.network.capacity[to]
                 if cap == 0:
-                    raise inp.error(f"sites[{k}].relocate_to", f"'{model.network.names[to]}' is closed on the day "
-                                                              "residents would be relocated there")
+                    raise site.read_by.error(f"{site.field}.relocate_to", f"'{model.network.names[to]}' is closed "
+                                                                          "on the day residents would be relocated there")
         self.moved = {outcome: np.zeros(model.days, dtype=np.int64) for outcome in ON_CLOSE}
         # a national response lists sites by the thousand (haiti_2010: 1,557): capacities as one table, and
         # the sites closing on each day, so that a day costs no loop over every site
@@ -133,6 +155,51 @@ class Sites(Policy):
             yield "site_closures_moved_cumulative", outcome, cumulative(persons, n)
 
 
+def _read_table(inp: OperationInput, model: "CrisisModel", name: str) -> list[_Site]:
+    """The sites of a table file (a path in the scenario's data folder, or absolute), one per row."""
+    folder = model.scenario.folder
+    path = Path(name) if Path(name).is_absolute() or folder is None else folder / name
+    if not path.is_file():
+        raise inp.error("table", f"'{path}' is not a file; expected a CSV table of sites")
+    table = read_csv(path)
+    require_columns(table, ["location"])
+    for column in table.header:
+        if column.lower() not in TABLE_COLUMNS:
+            raise InputError(table.source, f"unknown column '{column}'; expected some of {', '.join(TABLE_COLUMNS)}",
+                             row=table.header_line, key=column)
+    late: list[int] = []  # rows with a date after the run: one warning for the table, not one per row
+    sites = []
+    for row in table.rows:
+        entry = {}
+        for column, kind in TABLE_COLUMNS.items():
+            value = get(row, column, kind, REQUIRED if column == "location" else None)
+            if value is not None:
+                entry[column] = value.isoformat() if kind is dt.date else value
+        sites.append(_read_site(_TableRow(inp, row, late), model, entry, ""))
+    if late:
+        warnings.warn(f"{table.source}: {len(late)} rows have a date after the run's {model.days} days, which has "
+                      f"no effect (first on line {late[0]})", stacklevel=2)
+    return sites
+
+
+class _TableRow(OperationInput):
+    """The checks of an entry, for one row of a sites table: errors name the file, the line and the column."""
+
+    def __init__(self, inp: OperationInput, row: Row, late: list[int]):
+        self.__dict__.update(vars(inp))
+        self.row = row
+        self.late = late
+
+    def error(self, field: str, message: str) -> InputError:
+        return InputError(self.row.source, message, row=self.row.line, key=field.lstrip("."))
+
+    def day(self, text: Any, field: str) -> int:
+        day = self._offset(text, field)
+        if day >= self.days:
+            self.late.append(self.row.line)
+        return day
+
+
 def _read_site(inp: OperationInput, model: "CrisisModel", raw: Mapping, field: str) -> _Site:
     """One site's capacity day by day (0 while closed), and what happens when it closes."""
     entry = inp.fields(raw, SITE_KEYS, field)
@@ -167,7 +234,8 @@ def _read_site(inp: OperationInput, model: "CrisisModel", raw: Mapping, field: s
         to = inp.location(entry.get("relocate_to"), f"{field}.relocate_to", (LocationKind.SITE,))
         if to == loc:
             raise inp.error(f"{field}.relocate_to", "a site cannot relocate its residents to itself")
-    return _Site(loc=loc, capacity=cap, close_day=close_day, on_close=on_close, relocate_to=to)
+    return _Site(loc=loc, capacity=cap, close_day=close_day, on_close=on_close, relocate_to=to, read_by=inp,
+                 field=field)
 
 
 def _capacity(inp: OperationInput, entry: Mapping, field: str) -> int | None:
