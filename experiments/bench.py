@@ -345,8 +345,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--reps", type=int, default=3, help="repetitions of the Flee run (--one flee)")
     args = ap.parse_args(argv)
     if args.one:
-        if args.threads > 0:
-            numba.set_num_threads(min(args.threads, numba.config.NUMBA_NUM_THREADS))
+        from .run import set_threads
+
+        set_threads(args.threads)
         if args.one == "flee":
             out = measure_flee(days=args.days, reps=args.reps)
         else:

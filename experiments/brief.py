@@ -27,10 +27,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import shutil
 import sys
-import tempfile
 import textwrap
 import warnings
 from pathlib import Path
@@ -39,7 +36,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from . import collect, compare, ensemble, plotting
+from . import collect, compare, ensemble, output, plotting
 from .output import METADATA_FILE
 
 FIGURES = ["displaced.png", "stranded.png", "flow_map.png", "heatmap.png", "capacity_gap.png", "tornado.png"]
@@ -325,42 +322,35 @@ def brief(source: Path, by: str | None = None, baseline=None, outcome: str = "pe
         print(f"crisisflow-brief: {n}", file=log)
 
     out = Path(out) if out is not None else folder / "brief"
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out))
-    try:
-        drawn = {"displaced.png": draw_displaced, "stranded.png": draw_stranded, "flow_map.png": draw_map,
-                 "heatmap.png": draw_heat, "capacity_gap.png": draw_gap, "tornado.png": draw_tornado}
-        sizes = {"flow_map.png": (7.0, 6.0)}
-        for name, draw in drawn.items():
-            if draw is not None:
-                plotting.save_panel(draw, staging / name, sizes.get(name, (7.0, 4.2)))
-        frame = compare.readable_frame(table, max_groups=3)
-        draw_table = lambda ax: plotting.table_panel(  # noqa: E731
-            ax, frame.to_numpy().tolist(), list(frame.columns), list(frame.index),
-            "Key outcomes: median [10%, 90%] over runs; differences paired on seed")
-        skipped = lambda title, what: (lambda ax: plotting.note_panel(  # noqa: E731
-            ax, next((n for n in notes if n.startswith(what)), f"{what} skipped"), title))
-        panels = [draw_displaced, draw_stranded,
-                  draw_map or skipped("Flow map", "flow map"),
-                  draw_gap or skipped("Capacity gap", "capacity-gap"),
-                  draw_heat or skipped("Two-parameter sweep", "heatmap"),
-                  draw_tornado or skipped("Sensitivity", "tornado"),
-                  ("wide", draw_table)]
-        scen = ", ".join(sorted({str((run_metadata(folder, r).get("config") or {}).get("scenario", {}).get("name", "?"))
-                                 for r in base_runs[:1] + list(outcomes["run"])[:50]}))
-        title = f"crisisflow brief: {scen}"
-        subtitle = (f"{len(outcomes)} runs" + ("" if by == "all" else
-                    f" by {by} ({', '.join(_label(g) for g in groups)}); baseline {by} = {_label(baseline)}")
-                    + "; phases shaded: emergency (orange), recovery (green)")
-        plotting.brief_page(title, subtitle, panels, footer_text(df, folder, swept, by, baseline, failed),
-                            staging / PDF_FILE)
-        for f in sorted(staging.iterdir()):
-            os.replace(f, out / f.name)
-        for name in FIGURES:  # a figure left from an earlier brief that this one skipped would mislead
-            if drawn.get(name) is None and (out / name).exists():
-                (out / name).unlink()
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    drawn = {"displaced.png": draw_displaced, "stranded.png": draw_stranded, "flow_map.png": draw_map,
+             "heatmap.png": draw_heat, "capacity_gap.png": draw_gap, "tornado.png": draw_tornado}
+    sizes = {"flow_map.png": (7.0, 6.0)}
+    writers = {name: (lambda path, draw=draw, size=sizes.get(name, (7.0, 4.2)): plotting.save_panel(draw, path, size))
+               for name, draw in drawn.items() if draw is not None}
+    frame = compare.readable_frame(table, max_groups=3)
+    draw_table = lambda ax: plotting.table_panel(  # noqa: E731
+        ax, frame.to_numpy().tolist(), list(frame.columns), list(frame.index),
+        "Key outcomes: median [10%, 90%] over runs; differences paired on seed")
+    skipped = lambda title, what: (lambda ax: plotting.note_panel(  # noqa: E731
+        ax, next((n for n in notes if n.startswith(what)), f"{what} skipped"), title))
+    panels = [draw_displaced, draw_stranded,
+              draw_map or skipped("Flow map", "flow map"),
+              draw_gap or skipped("Capacity gap", "capacity-gap"),
+              draw_heat or skipped("Two-parameter sweep", "heatmap"),
+              draw_tornado or skipped("Sensitivity", "tornado"),
+              ("wide", draw_table)]
+    scen = ", ".join(sorted({str((run_metadata(folder, r).get("config") or {}).get("scenario", {}).get("name", "?"))
+                             for r in base_runs[:1] + list(outcomes["run"])[:50]}))
+    title = f"crisisflow brief: {scen}"
+    subtitle = (f"{len(outcomes)} runs" + ("" if by == "all" else
+                f" by {by} ({', '.join(_label(g) for g in groups)}); baseline {by} = {_label(baseline)}")
+                + "; phases shaded: emergency (orange), recovery (green)")
+    footer = footer_text(df, folder, swept, by, baseline, failed)
+    writers[PDF_FILE] = lambda path: plotting.brief_page(title, subtitle, panels, footer, path)
+    output.write_staged(out, writers)
+    for name in FIGURES:  # a figure left from an earlier brief that this one skipped would mislead
+        if name not in writers and (out / name).exists():
+            (out / name).unlink()
     return out / PDF_FILE
 
 

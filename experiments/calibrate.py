@@ -39,7 +39,7 @@ from scipy.optimize import minimize
 from ..model.errors import InputError
 from . import output
 from .run import CONFIG_DIR
-from .validate import compose, overrides_for, run_ensemble, score
+from .validate import compose, overrides_for, positive_int, run_ensemble, score
 
 PROG = "crisisflow-calibrate"
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "flee"
@@ -94,10 +94,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--conflicts", type=Path, nargs="+", metavar="DIR",
                         default=[DATA_DIR / name for name in DEFAULT_CONFLICTS],
                         help=f"Flee-format folders (default: {', '.join(DEFAULT_CONFLICTS)} under {DATA_DIR})")
-    parser.add_argument("--seeds", type=_positive, default=1, help="seeds per candidate during the fit (default 1)")
-    parser.add_argument("--maxiter", type=_positive, default=None,
+    parser.add_argument("--seeds", type=positive_int, default=1, help="seeds per candidate during the fit (default 1)")
+    parser.add_argument("--maxiter", type=positive_int, default=None,
                         help="model evaluations per fit for Nelder-Mead (default 150; --quick: 3)")
-    parser.add_argument("--persons-per-agent", type=_positive, default=None,
+    parser.add_argument("--persons-per-agent", type=positive_int, default=None,
                         help="scenario.persons_per_agent during the fit (default 20; --quick: 50)")
     parser.add_argument("--quick", action="store_true", help="tiny budget and 30-day runs, for a smoke test")
     parser.add_argument("--no-write", action="store_true", help=f"do not write {CALIBRATED.name} in configs/rules/")
@@ -111,13 +111,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if args.quick and not any(o.startswith("sim.days=") for o in args.overrides):
         args.overrides.append("sim.days=30")
     return args
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value}; expected at least 1")
-    return value
 
 
 class Objective:

@@ -125,12 +125,8 @@ def run_outcomes_one(run: pd.DataFrame) -> dict[str, float]:
     load = site_load(run)
     over = load["persons"] > load["capacity"]  # NaN capacity (unknown) never counts
     out["site_overcapacity_days"] = float(load.loc[over, "day"].nunique())
-    ret = run[(run["indicator"] == "returned_cumulative") & (run["key"] == "")].sort_values("day")
-    if len(ret):
-        by_365 = ret[ret["day"] <= 364]
-        out["returns_by_day_365"] = float(by_365["value"].iloc[-1]) if len(by_365) else np.nan
-    else:
-        out["returns_by_day_365"] = np.nan
+    ret = _total(run, "returned_cumulative")[:365]  # days 0..364
+    out["returns_by_day_365"] = float(ret[-1]) if len(ret) else np.nan
     return out
 
 

@@ -12,6 +12,7 @@ import platform
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
@@ -70,15 +71,14 @@ def git_commit() -> str | None:
         return None
 
 
-def write_results(out_dir: Path, table: pa.Table, meta: dict, figure_writer=None) -> list[Path]:
-    """Stage every file, then move them all into `out_dir`. Returns the final paths."""
+def write_staged(out_dir: Path, writers: dict[str, Callable[[Path], object]]) -> list[Path]:
+    """Call every `writers[name](path)` on a path in a hidden staging folder, then move all the files into
+    `out_dir`. Returns the final paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out_dir))
     try:
-        pq.write_table(table, staging / RESULTS_FILE)
-        (staging / METADATA_FILE).write_text(json.dumps(meta, indent=2, default=str))
-        if figure_writer is not None:
-            figure_writer(staging / FIGURE_FILE)
+        for name, write in writers.items():
+            write(staging / name)
         final = []
         for f in sorted(staging.iterdir()):
             os.replace(f, out_dir / f.name)
@@ -86,3 +86,12 @@ def write_results(out_dir: Path, table: pa.Table, meta: dict, figure_writer=None
         return final
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_results(out_dir: Path, table: pa.Table, meta: dict, figure_writer=None) -> list[Path]:
+    """Stage results.parquet, metadata.json and the figure, then move them all into `out_dir`."""
+    writers = {RESULTS_FILE: lambda path: pq.write_table(table, path),
+               METADATA_FILE: lambda path: path.write_text(json.dumps(meta, indent=2, default=str))}
+    if figure_writer is not None:
+        writers[FIGURE_FILE] = figure_writer
+    return write_staged(out_dir, writers)

@@ -19,6 +19,13 @@ PHASE_SHADES = {Phase.PRE_CRISIS: "#ffffff", Phase.EMERGENCY: "#f6d5c4", Phase.R
 MAIN_STATUSES = ["on_the_move", "waiting", "stranded", "in_site", "hosted", "self_settled", "trapped"]
 
 
+def _date_axis(ax, **locator_options) -> None:
+    """Dates on the x axis: automatic ticks, concise labels."""
+    locator = mdates.AutoDateLocator(**locator_options)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
 def shade_phases(ax, dates: np.ndarray, phase: np.ndarray, label: bool = True) -> None:
     """Shade each run of days with the same phase, and label it once (for the legend) if `label`."""
     change = np.r_[0, np.nonzero(np.diff(phase))[0] + 1, len(phase)]
@@ -58,9 +65,7 @@ def main_figure(series: dict[tuple[str, str], np.ndarray], dates: np.ndarray, ti
     for ax in (top, bottom):
         ax.grid(alpha=0.3, zorder=1)
         ax.spines[["top", "right"]].set_visible(False)
-    locator = mdates.AutoDateLocator()
-    bottom.xaxis.set_major_locator(locator)
-    bottom.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    _date_axis(bottom)
     # fixed margins for this fixed size (room for six-digit ticks; larger values get an offset such as 1e6):
     # tight_layout would draw every text once more to measure it, a third of the figure's time
     fig.subplots_adjust(left=0.11, right=0.98, top=0.94, bottom=0.07, hspace=0.12)
@@ -75,9 +80,7 @@ def _camp_panel(ax, dates: np.ndarray, simulated: np.ndarray, observed: np.ndarr
     ax.plot(dates, median, color=PALETTE[0], lw=2, label="simulated, median", zorder=3)
     ax.plot(dates, observed, color=PALETTE[7], lw=0, marker=".", ms=2.5, label="observed", zorder=4)
     ax.set_title(title, fontsize=10)
-    locator = mdates.AutoDateLocator(maxticks=6)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    _date_axis(ax, maxticks=6)
     ax.grid(alpha=0.3, zorder=1)
     ax.spines[["top", "right"]].set_visible(False)
 
@@ -169,9 +172,7 @@ def band_panel(ax, bands: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np
     ax.set_ylabel(ylabel, fontsize=BRIEF_FONT)
     ax.yaxis.set_major_formatter(_thousands())
     ax.set_title(title, fontsize=BRIEF_FONT + 1)
-    locator = mdates.AutoDateLocator(maxticks=6)
-    ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    _date_axis(ax, maxticks=6)
     ax.xaxis.get_offset_text().set_fontsize(BRIEF_FONT)
     ax.legend(loc="upper left", fontsize=BRIEF_FONT - 1, frameon=False)
     _tidy_axes(ax)

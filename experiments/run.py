@@ -63,10 +63,15 @@ def build_model(cfg: DictConfig, cwd: Path | None = None) -> CrisisModel:
     return CrisisModel(scenario, cfg.rules, seed=cfg.sim.seed, policies=policies, record_flows=cfg.output.flows)
 
 
+def set_threads(threads: int) -> None:
+    """Numba threads for the kernels: `sim.threads` (0: all), at most NUMBA_NUM_THREADS."""
+    if threads > 0:
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+
+
 def run_scenario(cfg: DictConfig, out_dir: Path, cwd: Path | None = None) -> Path:
     """Run one scenario and write results.parquet, metadata.json and figure.png into out_dir."""
-    if cfg.sim.threads > 0:
-        numba.set_num_threads(min(cfg.sim.threads, numba.config.NUMBA_NUM_THREADS))
+    set_threads(cfg.sim.threads)
     t0 = time.perf_counter()
     model = build_model(cfg, cwd)
     with tqdm(total=model.days, desc=cfg.scenario.name, unit="day", delay=3.0, disable=not cfg.sim.progress,

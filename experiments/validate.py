@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
-import shutil
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +23,6 @@ from pathlib import Path
 from typing import Callable, NoReturn, Sequence
 
 import hydra
-import numba
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -40,7 +36,7 @@ from ..model.errors import InputError
 from ..model.metrics import ard
 from ..model.model import CrisisModel
 from . import output, plotting
-from .run import CONFIG_DIR, build_model
+from .run import CONFIG_DIR, build_model, set_threads
 
 PROG = "crisisflow-validate"
 FLEE_RULES = Path(CONFIG_DIR) / "rules" / "flee.yaml"
@@ -64,13 +60,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Plain options first, so `--seeds` need not be a key of the Hydra schema; the rest are Hydra overrides."""
     parser = argparse.ArgumentParser(prog=PROG, description="Score a crisisflow ensemble against a Flee folder's camps.")
     parser.add_argument("folder", type=Path, help="a Flee-format folder (input_csv/, source_data/)")
-    parser.add_argument("--seeds", type=_positive, default=10, help="seeds, run as sim.seed=0..N-1 (default 10)")
+    parser.add_argument("--seeds", type=positive_int, default=10, help="seeds, run as sim.seed=0..N-1 (default 10)")
     parser.add_argument("--out", type=Path, help="result folder (default results/validate/<folder>/<date_time>)")
     parser.add_argument("overrides", nargs="*", help="Hydra overrides, e.g. sim.days=100 rules=crisisflow")
     return parser.parse_intermixed_args(argv)
 
 
-def _positive(text: str) -> int:
+def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"{value}; expected at least 1")
@@ -111,8 +107,7 @@ def camp_populations(model: CrisisModel) -> tuple[list[str], np.ndarray, np.ndar
 
 def run_ensemble(cfg: DictConfig, seeds: int, cwd: Path) -> Ensemble:
     """Seeds 0..seeds-1 in this process, one after the other."""
-    if cfg.sim.threads > 0:
-        numba.set_num_threads(min(cfg.sim.threads, numba.config.NUMBA_NUM_THREADS))
+    set_threads(cfg.sim.threads)
     t0 = time.perf_counter()
     runs, agent_steps = [], 0
     for seed in tqdm(range(seeds), desc=f"{cfg.scenario.name}: seeds", unit="seed", file=sys.stderr,
@@ -164,19 +159,6 @@ def figure_writers(ens: Ensemble, title: str) -> dict[str, Callable[[Path], None
     return writers
 
 
-def write_staged(out_dir: Path, writers: dict[str, Callable[[Path], None]]) -> None:
-    """Write every file into a hidden staging folder, then move them all into `out_dir` (as experiments/output.py)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".partial-", dir=out_dir))
-    try:
-        for name, write in writers.items():
-            write(staging / name)
-        for name in writers:
-            os.replace(staging / name, out_dir / name)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
 def validate(folder: Path, seeds: int, out_dir: Path, cfg: DictConfig) -> dict:
     """Run, score and write; returns the summary written to summary.json."""
     ens = run_ensemble(cfg, seeds, Path.cwd())
@@ -203,7 +185,7 @@ def validate(folder: Path, seeds: int, out_dir: Path, cfg: DictConfig) -> dict:
         title = (f"{summary['conflict']} ({summary['rules']} rules, {seeds} seeds): "
                  f"ARD {summary['ard']:.3f}, rescaled {summary['ard_rescaled']:.3f}")
         writers.update(figure_writers(ens, title))
-    write_staged(out_dir, writers)
+    output.write_staged(out_dir, writers)
     return summary
 
 

@@ -25,6 +25,12 @@ class AdmissionResult:
     admitted_persons: np.ndarray  # int64 [L]
 
 
+def queue_priority(pop: Population, rows: np.ndarray) -> np.ndarray:
+    """Who goes first in a queue: referred persons and the vulnerable (unaccompanied children, victims of
+    trafficking)."""
+    return pop.referred[rows] | pop.unaccompanied_child[rows] | pop.trafficking_victim[rows]
+
+
 def gated_locations(kind: np.ndarray, site_capacity: np.ndarray, throughput: np.ndarray) -> np.ndarray:
     """Places where arrivals queue for admission: sites with a capacity, border points with a processing
     capacity, and evacuation hubs (evacuation is always by seat)."""
@@ -120,7 +126,7 @@ def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, 
     status = pop.status
     loc = pop.location[queued]
     size = pop.size[queued]
-    priority = pop.referred[queued] | pop.unaccompanied_child[queued] | pop.trafficking_victim[queued]
+    priority = queue_priority(pop, queued)
 
     def key(rows: np.ndarray) -> np.ndarray:
         return rng.uniform_array(seed, rows, day, rng.QUEUE_ORDER)

@@ -203,7 +203,7 @@ class OutputConfig:
 
 @dataclass
 class ObjectiveConfig:
-    """One number a run returns to a sweeper (Optuna): see experiments/run.py for the objectives offered."""
+    """One number a run returns to a sweeper (Optuna): see experiments/objectives.py for the objectives offered."""
 
     name: Optional[str] = None
     target: float = 0.0

@@ -19,7 +19,7 @@ def indicator_series(model) -> Iterator[Series]:
     """Every indicator of a finished (or partly run) model, day axis cut to the days recorded."""
     rec, net, tl = model.recorder, model.network, model.scenario.timeline
     n = rec.days_recorded
-    ls = rec.loc_status[:n]  # int64 [days, L, S]: sums stay integers, only the series become floats
+    ls = rec.loc_status[:n]  # int32 [days, L, S]: sums stay integers, only the series become floats
     ts = rec.type_status[:n].astype(np.float64)
     in_network = [s for s in Status if s not in EXIT_STATUSES]
     displaced = list(DISPLACED_STATUSES)

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from enum import IntEnum
 from pathlib import Path
 
 import numpy as np
 
-from .codes import AgentType, RouteMode, parse_code
+from .codes import AgentType, LocationKind, RouteMode, code_name, parse_code
 from .errors import InputError
 from .io_csv import Row, get, interpolate_daily, read_csv, read_dated_counts, require_columns, require_overlap
-from .network import KIND_NAMES, MODE_NAMES, LocationTable, Network, RouteTable, build_network
+from .network import LocationTable, Network, RouteTable, build_network
 
 LOCATION_COLUMNS = ("name", "kind", "country", "latitude", "longitude", "population", "capacity", "throughput")
 ROUTE_COLUMNS = ("from", "to", "distance_km")  # mode and crosses_border are optional
@@ -68,34 +69,34 @@ def read_crisisflow_folder(
     return CrisisflowInput(folder, network, populations, displaced_path, observed)
 
 
-def _limit(row: Row, key: str) -> int:
-    """A capacity or throughput: empty or -1 means no limit."""
-    value = get(row, key, int, -1)
-    if value < -1:
-        raise InputError(row.source, f"{key} {value}; expected a number >= 0, or -1 or empty for no limit", row=row.line, key=key)
-    return value
+def _code(row: Row, key: str, enum: type[IntEnum], default: IntEnum | None = None) -> int:
+    """A code column (`kind`, `mode`, `agent_type`) by its lower-case name; empty means `default` where there is one."""
+    text = row.get(key, "")
+    code = default if not text and default is not None else parse_code(enum, text)
+    if code is None:
+        names = ", ".join(code_name(c) for c in enum)
+        raise InputError(row.source, f"{key} '{text}'; expected one of {names}", row=row.line, key=key)
+    return int(code)
 
 
 def read_locations(path: str | Path) -> LocationTable:
-    """locations.csv: name,kind,country,latitude,longitude,population,capacity,throughput."""
+    """locations.csv: name,kind,country,latitude,longitude,population,capacity,throughput.
+
+    An empty capacity or throughput means no limit (-1); build_network checks the ranges.
+    """
     table = read_csv(path)
     require_columns(table, LOCATION_COLUMNS)
     locs = LocationTable(source=table.source)
     for row in table:
-        kind = row["kind"].lower()
-        if kind not in KIND_NAMES:
-            raise InputError(table.source, f"kind '{row['kind']}'; expected one of {', '.join(KIND_NAMES)}", row=row.line, key="kind")
-        population = get(row, "population", int, 0)
-        if population < 0:
-            raise InputError(table.source, f"population {population}; expected a number >= 0", row=row.line, key="population")
+        kind = _code(row, "kind", LocationKind)
         locs.names.append(get(row, "name"))
-        locs.kinds.append(KIND_NAMES[kind])
+        locs.kinds.append(kind)
         locs.countries.append(get(row, "country"))
         locs.lat.append(get(row, "latitude", float))
         locs.lon.append(get(row, "longitude", float))
-        locs.population.append(population)
-        locs.capacity.append(_limit(row, "capacity"))
-        locs.throughput.append(_limit(row, "throughput"))
+        locs.population.append(get(row, "population", int, 0))
+        locs.capacity.append(get(row, "capacity", int, -1))
+        locs.throughput.append(get(row, "throughput", int, -1))
         locs.rows.append(row.line)
     return locs
 
@@ -106,13 +107,11 @@ def read_routes(path: str | Path) -> RouteTable:
     require_columns(table, ROUTE_COLUMNS)
     routes = RouteTable(source=table.source)
     for row in table:
-        mode = row.get("mode", "").lower() or RouteMode.ROAD.name.lower()
-        if mode not in MODE_NAMES:
-            raise InputError(table.source, f"mode '{row['mode']}'; expected one of {', '.join(MODE_NAMES)}", row=row.line, key="mode")
+        mode = _code(row, "mode", RouteMode, default=RouteMode.ROAD)
         routes.a.append(get(row, "from"))
         routes.b.append(get(row, "to"))
         routes.distance.append(get(row, "distance_km", float))
-        routes.mode.append(MODE_NAMES[mode])
+        routes.mode.append(mode)
         routes.crosses_border.append(get(row, "crosses_border", bool, None))
         routes.rows.append(row.line)
     return routes
@@ -142,15 +141,12 @@ def read_populations(path: str | Path, location_names: list[str]) -> PopulationT
         where = get(row, "location")
         if where not in known:
             raise InputError(table.source, f"location '{where}' is not in locations.csv", row=row.line, key="location")
-        agent_type = parse_code(AgentType, row["agent_type"])
-        if agent_type is None:
-            names = ", ".join(t.name.lower() for t in AgentType)
-            raise InputError(table.source, f"agent_type '{row['agent_type']}'; expected one of {names}", row=row.line, key="agent_type")
+        agent_type = _code(row, "agent_type", AgentType)
         nationality = row["nationality"]
         if agent_type == AgentType.MIGRANT and not nationality:
             raise InputError(table.source, "a migrant group needs a nationality", row=row.line, key="nationality")
         pops.location.append(where)
-        pops.agent_type.append(int(agent_type))
+        pops.agent_type.append(agent_type)
         pops.nationality.append(nationality)
         pops.persons.append(_count(row, "persons", 0))
         pops.group_size.append(_count(row, "group_size", 1))

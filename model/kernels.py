@@ -41,10 +41,8 @@ _I8_3, _I8_4 = types.Array(int64, 3, "C"), types.Array(int64, 4, "C")
 _B_A3, _F_A1, _F_A2, _F_A3 = types.Array(boolean, 3, "A"), float64[:], float64[:, :], float64[:, :, :]
 _F8_3 = types.Array(float64, 3, "C")
 
-_AT_HOME = np.int8(Status.AT_HOME)
 _ON_THE_MOVE = np.int8(Status.ON_THE_MOVE)
 _IN_SITE = np.int8(Status.IN_SITE)
-_HOSTED = np.int8(Status.HOSTED)
 _SELF_SETTLED = np.int8(Status.SELF_SETTLED)
 _WAITING = np.int8(Status.WAITING)
 _STRANDED = np.int8(Status.STRANDED)
@@ -347,8 +345,8 @@ def move_agents(seed, day,
 
 def listed_rows(row_lists: np.ndarray, list_counts: np.ndarray, k: int, n: int) -> np.ndarray:
     """The rows of list k (0: queued, 1: self-settled at hostable places) written by `move_agents`, in row order."""
-    parts = [row_lists[k, lo + c: lo + c + list_counts[c, k]]
-             for c, lo in enumerate((c * n) // N_CHUNKS for c in range(N_CHUNKS)) if list_counts[c, k]]
+    starts = [chunk_bounds(c, n)[0] + c for c in range(N_CHUNKS)]  # block c's list starts one slot per block on
+    parts = [row_lists[k, start: start + list_counts[c, k]] for c, start in enumerate(starts) if list_counts[c, k]]
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import rng
 from .codes import EXIT_STATUSES, HOME_STATUSES, AgentType, LocationKind, Status
-from .kernels import MAX_LEGS, N_CHUNKS
+from .kernels import MAX_LEGS, N_CHUNKS, chunk_bounds
 
 _HOME_STATUSES = np.array(HOME_STATUSES, dtype=np.int8)
 _EXIT_STATUSES = np.array(EXIT_STATUSES, dtype=np.int8)
@@ -85,11 +85,12 @@ def move_agents(seed: int, day: int,
     settled = active & (status == Status.SELF_SETTLED) & loc_hostable[location]
     n = len(active)
     for c in range(N_CHUNKS):
-        lo, hi = (c * n) // N_CHUNKS, ((c + 1) * n) // N_CHUNKS
+        lo, hi = chunk_bounds(c, n)
         for k, listed in enumerate((queued, settled)):
             rows = lo + np.nonzero(listed[lo:hi])[0]
             row_lists[k, lo + c: lo + c + len(rows)] = rows
             list_counts[c, k] = len(rows)
+
 
 def _choosing_type(agent_type: np.ndarray) -> np.ndarray:
     """Host households choose as the IDPs they become."""

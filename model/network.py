@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .codes import LocationKind, RouteMode
+from .codes import LocationKind
 from .errors import InputError
 
 #: most hops in a candidate path (awareness radius); paths are enumerated once per run
@@ -94,10 +94,13 @@ def build_network(locs: LocationTable, routes: RouteTable, home_country: str | N
         if name in index:
             raise InputError(locs.source, f"location '{name}' is listed twice", row=row)
         index[name] = len(index)
-    for col, values in (("population", locs.population), ("capacity", locs.capacity), ("throughput", locs.throughput)):
+    limits = (("population", locs.population, 0), ("capacity", locs.capacity, -1), ("throughput", locs.throughput, -1))
+    for col, values, least in limits:
         for name, v, row in zip(locs.names, values, locs.rows):
-            if v < -1 or (v == -1 and col == "population"):
-                raise InputError(locs.source, f"{col} of '{name}' is {v}; expected a number >= 0", row=row)
+            if v < least:
+                no_limit = ", or -1 for no limit" if least == -1 else ""
+                raise InputError(locs.source, f"{col} of '{name}' is {v}; expected a number >= 0{no_limit}", row=row,
+                                 key=col)
     countries = sorted(set(locs.countries), key=locs.countries.index)
     home = countries.index(home_country) if home_country in countries else 0
 
@@ -204,7 +207,3 @@ def enumerate_paths(net: Network, hops: int, max_km: float = np.inf) -> PathTabl
         edges=edges,
         km=np.asarray(kms, dtype=np.float64),
     )
-
-
-MODE_NAMES = {m.name.lower(): int(m) for m in RouteMode}
-KIND_NAMES = {k.name.lower(): int(k) for k in LocationKind}

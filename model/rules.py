@@ -8,9 +8,10 @@ one movement core.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
+from omegaconf import OmegaConf
 
 from .codes import HOME_STATUSES, N_STATUS, N_TYPE, AgentType, LocationKind, Status
 from .network import Network, PathTable, enumerate_paths
@@ -142,8 +143,10 @@ class CrisisflowRules(RuleSet):
             path_cost=np.log(cfg.softening_km + paths.km),
             path_crosses=path_crosses_border(net, paths),
         )
-        # the weights as plain numbers, read once: a config lookup costs microseconds, and daily() needs ~40 a day
-        self.w = RuleWeights.from_config(cfg)
+        # the weights as the plain RulesConfig dataclass, converted once: a DictConfig lookup costs microseconds,
+        # and daily() reads some forty a day
+        self.w = OmegaConf.to_object(cfg)
+        self._attachment = per_type(self.w.attachment)
         kind = net.kind
         self._kind_move = np.array([getattr(cfg.move_kind, k.name.lower()) for k in LocationKind])[kind]
         self._is = {k: kind == k for k in LocationKind}
@@ -162,7 +165,7 @@ class CrisisflowRules(RuleSet):
         p = np.zeros((N_TYPE, N_STATUS, L))
         push = (w.push_hazard * st.hazard + w.push_damage * st.damage + w.push_neighbours_gone * st.gone_share
                 + st.push_bonus)
-        attach = w.attachment
+        attach = self._attachment
         leave = np.where(push > 0, sigmoid(push[None, :] - attach[:, None] - w.push_aid * st.aid), 0.0)
         for s in HOME_STATUSES:
             p[:, s] = leave
@@ -174,10 +177,10 @@ class CrisisflowRules(RuleSet):
             p[:, s] = leave_again
         base = (w.move_hazard * st.hazard + w.move_crowding * crowd)[None, :] - w.move_aid * st.aid
         for s in (Status.IN_SITE, Status.HOSTED, Status.SELF_SETTLED):
-            p[:, s] = sigmoid(w.move_settled[s] + self._kind_move[None, :] + base)
+            p[:, s] = sigmoid(getattr(w.move_settled, s.name.lower()) + self._kind_move[None, :] + base)
         # leaving a queue is giving up one's place: the kind of place (a transit point) does not speed it up
         for s in (Status.WAITING, Status.STRANDED):
-            p[:, s] = sigmoid(w.move_settled[s] + base)
+            p[:, s] = sigmoid(getattr(w.move_settled, s.name.lower()) + base)
         return DailyTables(p_depart=p, p_continue=p[:, Status.SELF_SETTLED], pull=self._pull(st),
                            border_allowed=self._borders(st))
 
@@ -199,33 +202,6 @@ class CrisisflowRules(RuleSet):
         if self._requires_documents:
             allowed[:, 0, :] &= ~crossing[None, :]
         return allowed
-
-
-@dataclass(frozen=True)
-class RuleWeights:
-    """The weights of CrisisflowRules that daily() reads, as plain floats and arrays by agent type."""
-
-    push_hazard: float
-    push_damage: float
-    push_neighbours_gone: float
-    push_aid: float
-    attachment: np.ndarray  # [T]
-    move_settled: dict[Status, float]  # daily logit of moving on, by settled or queued status
-    move_hazard: float
-    move_crowding: float
-    move_aid: float
-    pull_safety: float
-    pull_crowding: float
-    pull_host_capacity: float
-    pull_aid: float
-
-    @classmethod
-    def from_config(cls, cfg) -> "RuleWeights":
-        # every field annotated `float` has the config key of the same name
-        scalars = {f.name: float(getattr(cfg, f.name)) for f in fields(cls) if f.type == "float"}
-        settled = (Status.IN_SITE, Status.HOSTED, Status.SELF_SETTLED, Status.WAITING, Status.STRANDED)
-        return cls(attachment=per_type(cfg.attachment),
-                   move_settled={s: float(getattr(cfg.move_settled, s.name.lower())) for s in settled}, **scalars)
 
 
 def _site_series(scenario) -> dict[str, np.ndarray] | None:

@@ -76,14 +76,13 @@ def _from_flee(cfg, folder: Path, days_override: int | None) -> Scenario:
     days = _days(cfg, flee.days, days_override, str(folder / "input_csv" / "sim_period.csv"))
     hazard = flee.hazard[:days]
     timeline = _timeline(cfg, flee.start_date, hazard)
-    observed = flee.refugees_total[:days] if flee.refugees_total is not None else None
     return Scenario(
         name=cfg.name,
         network=flee.network,
         timeline=timeline,
         nationalities=[],
         populations=None,
-        observed_new=daily_increase(observed) if observed is not None else None,
+        observed_new=daily_increase(flee.refugees_total[:days]),
         edge_closed=closed_edges(flee.network, flee.closures, days),
         flee=flee,
         hosting_spare_share=cfg.hosting_spare_share,
@@ -152,10 +151,11 @@ def _timeline(cfg, start: dt.date, hazard: np.ndarray) -> Timeline:
     ph = cfg.phases
     e = parse_date(ph.emergency_start, "scenario config", "scenario.phases.emergency_start") if ph.emergency_start else None
     r = parse_date(ph.recovery_start, "scenario config", "scenario.phases.recovery_start") if ph.recovery_start else None
+    hazard = hazard.astype(np.float32)
     return Timeline(
         start_date=start,
-        hazard=hazard.astype(np.float32),
-        damage=damage_from_hazard(hazard.astype(np.float32), cfg.rebuild_per_day),
+        hazard=hazard,
+        damage=damage_from_hazard(hazard, cfg.rebuild_per_day),
         phase=phases(hazard, start, e, r, ph.emergency_threshold, ph.recovery_threshold),
     )
 

@@ -129,95 +129,39 @@ def test_not_a_crisisflow_folder(tmp_path):
     assert str(tmp_path) in msg and "populations.csv missing" in msg
 
 
-def test_empty_locations_file(tmp_path):
-    assert "locations.csv, row 1: file is empty" in _error(tmp_path, **{"locations.csv": ""})
+BAD_INPUT = {
+    "empty_locations_file": ("locations.csv", "", ["locations.csv, row 1: file is empty"]),
+    "missing_column": ("locations.csv", LOCATIONS.replace(",throughput", ",speed"), ["locations.csv, row 1, key 'throughput'"]),
+    "row_with_wrong_number_of_fields": ("locations.csv", LOCATIONS + "Extra,town,X,1,2\n", ["locations.csv, row 7", "expected 8"]),
+    "unknown_kind": ("locations.csv", LOCATIONS.replace("Crossing,border", "Crossing,gate"), ["locations.csv, row 4, key 'kind'"]),
+    "unparseable_latitude": ("locations.csv", LOCATIONS.replace("Port City,town,X,1.0", "Port City,town,X,north"),
+                             ["locations.csv, row 2, key 'latitude'", "got 'north'"]),
+    "negative_population": ("locations.csv", LOCATIONS.replace("1.0,2.0,5000", "1.0,2.0,-5"), ["locations.csv, row 2, key 'population'"]),
+    "capacity_below_minus_one": ("locations.csv", LOCATIONS.replace("0,800,", "0,-800,"), ["locations.csv, row 3, key 'capacity'"]),
+    "route_to_unknown_location": ("routes.csv", ROUTES + "Beyond,Atlantis,4,,\n", ["routes.csv, row 7", "'Atlantis'"]),
+    "unknown_mode": ("routes.csv", ROUTES.replace("900,air", "900,rail"), ["routes.csv, row 6, key 'mode'"]),
+    "bad_crosses_border": ("routes.csv", ROUTES.replace("5,,true", "5,,maybe"), ["routes.csv, row 4, key 'crosses_border'"]),
+    "negative_distance": ("routes.csv", ROUTES.replace("12.5", "-12.5"), ["routes.csv, row 2"]),
+    "population_at_unknown_location": ("populations.csv", POPULATIONS.replace("Camp One,idp", "Camp Two,idp"),
+                                       ["populations.csv, row 4, key 'location'"]),
+    "unknown_agent_type": ("populations.csv", POPULATIONS.replace("Camp One,idp", "Camp One,tourist"),
+                           ["populations.csv, row 4, key 'agent_type'"]),
+    "migrant_without_nationality": ("populations.csv", POPULATIONS.replace("migrant,Z", "migrant,"),
+                                    ["populations.csv, row 3, key 'nationality'"]),
+    "share_above_one": ("populations.csv", POPULATIONS.replace("0.4,0.05", "1.4,0.05"), ["populations.csv, row 3, key 'documents_share'"]),
+    "group_size_zero": ("populations.csv", POPULATIONS.replace("300,4", "300,0"), ["populations.csv, row 4, key 'group_size'"]),
+    "negative_persons": ("populations.csv", POPULATIONS.replace("600,1", "-600,1"), ["populations.csv, row 3, key 'persons'"]),
+    "displaced_bad_date": ("displaced.csv", DISPLACED.replace("2020-01-07", "07/01/2020"), ["displaced.csv, row 3, key 'date'"]),
+    "displaced_dates_out_of_order": ("displaced.csv", "date,count\n2020-01-07,300\n2020-01-03,100\n",
+                                     ["displaced.csv, row 3, key 'date'", "ascending"]),
+}
 
 
-def test_missing_column(tmp_path):
-    msg = _error(tmp_path, **{"locations.csv": LOCATIONS.replace(",throughput", ",speed")})
-    assert "locations.csv, row 1, key 'throughput'" in msg
-
-
-def test_row_with_wrong_number_of_fields(tmp_path):
-    msg = _error(tmp_path, **{"locations.csv": LOCATIONS + "Extra,town,X,1,2\n"})
-    assert "locations.csv, row 7" in msg and "expected 8" in msg
-
-
-def test_unknown_kind(tmp_path):
-    msg = _error(tmp_path, **{"locations.csv": LOCATIONS.replace("Crossing,border", "Crossing,gate")})
-    assert "locations.csv, row 4, key 'kind'" in msg
-
-
-def test_unparseable_latitude(tmp_path):
-    msg = _error(tmp_path, **{"locations.csv": LOCATIONS.replace("Port City,town,X,1.0", "Port City,town,X,north")})
-    assert "locations.csv, row 2, key 'latitude'" in msg and "got 'north'" in msg
-
-
-def test_negative_population(tmp_path):
-    msg = _error(tmp_path, **{"locations.csv": LOCATIONS.replace("1.0,2.0,5000", "1.0,2.0,-5")})
-    assert "locations.csv, row 2, key 'population'" in msg
-
-
-def test_capacity_below_minus_one(tmp_path):
-    msg = _error(tmp_path, **{"locations.csv": LOCATIONS.replace("0,800,", "0,-800,")})
-    assert "locations.csv, row 3, key 'capacity'" in msg
-
-
-def test_route_to_unknown_location(tmp_path):
-    msg = _error(tmp_path, **{"routes.csv": ROUTES + "Beyond,Atlantis,4,,\n"})
-    assert "routes.csv, row 7" in msg and "'Atlantis'" in msg
-
-
-def test_unknown_mode(tmp_path):
-    assert "routes.csv, row 6, key 'mode'" in _error(tmp_path, **{"routes.csv": ROUTES.replace("900,air", "900,rail")})
-
-
-def test_bad_crosses_border(tmp_path):
-    assert "routes.csv, row 4, key 'crosses_border'" in _error(tmp_path, **{"routes.csv": ROUTES.replace("5,,true", "5,,maybe")})
-
-
-def test_negative_distance(tmp_path):
-    assert "routes.csv, row 2" in _error(tmp_path, **{"routes.csv": ROUTES.replace("12.5", "-12.5")})
-
-
-def test_population_at_unknown_location(tmp_path):
-    msg = _error(tmp_path, **{"populations.csv": POPULATIONS.replace("Camp One,idp", "Camp Two,idp")})
-    assert "populations.csv, row 4, key 'location'" in msg
-
-
-def test_unknown_agent_type(tmp_path):
-    msg = _error(tmp_path, **{"populations.csv": POPULATIONS.replace("Camp One,idp", "Camp One,tourist")})
-    assert "populations.csv, row 4, key 'agent_type'" in msg
-
-
-def test_migrant_without_nationality(tmp_path):
-    msg = _error(tmp_path, **{"populations.csv": POPULATIONS.replace("migrant,Z", "migrant,")})
-    assert "populations.csv, row 3, key 'nationality'" in msg
-
-
-def test_share_above_one(tmp_path):
-    msg = _error(tmp_path, **{"populations.csv": POPULATIONS.replace("0.4,0.05", "1.4,0.05")})
-    assert "populations.csv, row 3, key 'documents_share'" in msg
-
-
-def test_group_size_zero(tmp_path):
-    msg = _error(tmp_path, **{"populations.csv": POPULATIONS.replace("300,4", "300,0")})
-    assert "populations.csv, row 4, key 'group_size'" in msg
-
-
-def test_negative_persons(tmp_path):
-    msg = _error(tmp_path, **{"populations.csv": POPULATIONS.replace("600,1", "-600,1")})
-    assert "populations.csv, row 3, key 'persons'" in msg
-
-
-def test_displaced_bad_date(tmp_path):
-    msg = _error(tmp_path, **{"displaced.csv": DISPLACED.replace("2020-01-07", "07/01/2020")})
-    assert "displaced.csv, row 3, key 'date'" in msg
-
-
-def test_displaced_dates_out_of_order(tmp_path):
-    msg = _error(tmp_path, **{"displaced.csv": "date,count\n2020-01-07,300\n2020-01-03,100\n"})
-    assert "displaced.csv, row 3, key 'date'" in msg and "ascending" in msg
+@pytest.mark.parametrize("file,text,expected", BAD_INPUT.values(), ids=BAD_INPUT.keys())
+def test_bad_input_names_file_row_and_key(tmp_path, file, text, expected):
+    msg = _error(tmp_path, **{file: text})
+    for part in expected:
+        assert part in msg
 
 
 def test_displaced_dates_all_outside_the_period(tmp_path):

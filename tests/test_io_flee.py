@@ -230,52 +230,37 @@ def test_not_a_flee_folder(tmp_path):
     assert str(tmp_path) in str(err.value)
 
 
-def test_location_row_with_too_few_fields(tmp_path):
-    msg = _error(tmp_path, **{"input_csv/locations.csv": LOCATIONS + "E,r,Y,1\n"})
-    assert "locations.csv, row 6" in msg and "expected at least 8" in msg
+CLOSURES_HEADER = "#closure_type,name1,name2,closure_start,closure_end\n"
+BAD_INPUT = {
+    "location_row_with_too_few_fields": ("input_csv/locations.csv", LOCATIONS + "E,r,Y,1\n", ["locations.csv, row 6", "expected at least 8"]),
+    "empty_locations_file": ("input_csv/locations.csv", "", ["locations.csv, row 1: no data rows"]),
+    "unparseable_distance": ("input_csv/routes.csv", ROUTES + "A,C,far,0\n", ["routes.csv, row 6, key 'distance'", "got 'far'"]),
+    "negative_distance": ("input_csv/routes.csv", ROUTES + "A,C,-4,0\n", ["routes.csv, row 6"]),
+    "route_to_unknown_location": ("input_csv/routes.csv", ROUTES + "A,Nowhere,4,0\n", ["routes.csv, row 6", "'Nowhere'"]),
+    "negative_population": ("input_csv/locations.csv", LOCATIONS.replace("0,1000", "0,-1000"), ["locations.csv, row 2, key 'population'"]),
+    "unknown_location_type": ("input_csv/locations.csv", LOCATIONS.replace(",town,", ",village,"), ["locations.csv, row 3, key 'location_type'"]),
+    "conflicts_column_naming_unknown_location": ("input_csv/conflicts.csv", "#Day,A,Atlantis\n" + "".join(f"{d},1,0\n" for d in range(10)),
+                                                 ["conflicts.csv, row 1, key 'Atlantis'"]),
+    "conflicts_with_fewer_days_than_the_period": ("input_csv/conflicts.csv", "#Day,A\n" + "".join(f"{d},1\n" for d in range(4)),
+                                                  ["conflicts.csv, row 5", "expected one per simulated day (10"]),
+    "unknown_closure_type": ("input_csv/closures.csv", CLOSURES_HEADER + "border,X,Y,0,5\n", ["closures.csv, row 2, key 'closure_type'"]),
+    "camp_without_layout_row": ("source_data/data_layout.csv", "total,refugees.csv\nC,c.csv\n", ["locations.csv, row 5", "camp 'D' has no row"]),
+    "camp_data_file_missing": ("source_data/d.csv", None, ["data_layout.csv, row 3", "'d.csv'"]),
+    "camp_data_file_empty": ("source_data/d.csv", "", ["d.csv, row 1: no data rows"]),
+    "camp_data_unparseable_count": ("source_data/d.csv", "2020-01-01,0\n2020-01-03,many\n", ["d.csv, row 2, key 'count'"]),
+    "camp_dates_all_outside_the_period": ("source_data/d.csv", "2019-01-01,0\n2019-06-01,8\n2021-01-01,9\n",
+                                          ["d.csv: no date falls in the simulated period"]),
+    "correction_date_not_a_data_date": ("input_csv/registration_corrections.csv", "C,2020-01-03,normalize\n",
+                                        ["registration_corrections.csv, row 1, key 'date'"]),
+    "closure_naming_unknown_country": ("input_csv/closures.csv", CLOSURES_HEADER + "country,X,Narnia,0,5\n", ["closures.csv, row 2", "'Narnia'"]),
+}
 
 
-def test_empty_locations_file(tmp_path):
-    assert "locations.csv, row 1: no data rows" in _error(tmp_path, **{"input_csv/locations.csv": ""})
-
-
-def test_unparseable_distance(tmp_path):
-    msg = _error(tmp_path, **{"input_csv/routes.csv": ROUTES + "A,C,far,0\n"})
-    assert "routes.csv, row 6, key 'distance'" in msg and "got 'far'" in msg
-
-
-def test_negative_distance(tmp_path):
-    assert "routes.csv, row 6" in _error(tmp_path, **{"input_csv/routes.csv": ROUTES + "A,C,-4,0\n"})
-
-
-def test_route_to_unknown_location(tmp_path):
-    msg = _error(tmp_path, **{"input_csv/routes.csv": ROUTES + "A,Nowhere,4,0\n"})
-    assert "routes.csv, row 6" in msg and "'Nowhere'" in msg
-
-
-def test_negative_population(tmp_path):
-    msg = _error(tmp_path, **{"input_csv/locations.csv": LOCATIONS.replace("0,1000", "0,-1000")})
-    assert "locations.csv, row 2, key 'population'" in msg
-
-
-def test_unknown_location_type(tmp_path):
-    msg = _error(tmp_path, **{"input_csv/locations.csv": LOCATIONS.replace(",town,", ",village,")})
-    assert "locations.csv, row 3, key 'location_type'" in msg
-
-
-def test_conflicts_column_naming_unknown_location(tmp_path):
-    msg = _error(tmp_path, **{"input_csv/conflicts.csv": "#Day,A,Atlantis\n" + "".join(f"{d},1,0\n" for d in range(10))})
-    assert "conflicts.csv, row 1, key 'Atlantis'" in msg
-
-
-def test_conflicts_with_fewer_days_than_the_period(tmp_path):
-    msg = _error(tmp_path, **{"input_csv/conflicts.csv": "#Day,A\n" + "".join(f"{d},1\n" for d in range(4))})
-    assert "conflicts.csv, row 5" in msg and "expected one per simulated day (10" in msg
-
-
-def test_unknown_closure_type(tmp_path):
-    msg = _error(tmp_path, **{"input_csv/closures.csv": "#closure_type,name1,name2,closure_start,closure_end\nborder,X,Y,0,5\n"})
-    assert "closures.csv, row 2, key 'closure_type'" in msg
+@pytest.mark.parametrize("file,text,expected", BAD_INPUT.values(), ids=BAD_INPUT.keys())
+def test_bad_input_names_file_and_row(tmp_path, file, text, expected):
+    msg = _error(tmp_path, **{file: text})
+    for part in expected:
+        assert part in msg
 
 
 def test_layout_row_for_unknown_location_warns(tmp_path):
@@ -283,38 +268,3 @@ def test_layout_row_for_unknown_location_warns(tmp_path):
     with pytest.warns(UserWarning, match=r"data_layout\.csv, row 4: 'Atlantis' is not a camp"):
         f = read_flee_folder(flee_folder(tmp_path, **{"source_data/data_layout.csv": layout}))
     assert sorted(f.camps) == ["C", "D"]
-
-
-def test_camp_without_layout_row(tmp_path):
-    msg = _error(tmp_path, **{"source_data/data_layout.csv": "total,refugees.csv\nC,c.csv\n"})
-    assert "locations.csv, row 5" in msg and "camp 'D' has no row" in msg
-
-
-def test_camp_data_file_missing(tmp_path):
-    msg = _error(tmp_path, **{"source_data/d.csv": None})
-    assert "data_layout.csv, row 3" in msg and "'d.csv'" in msg
-
-
-def test_camp_data_file_empty(tmp_path):
-    assert "d.csv, row 1: no data rows" in _error(tmp_path, **{"source_data/d.csv": ""})
-
-
-def test_camp_data_unparseable_count(tmp_path):
-    msg = _error(tmp_path, **{"source_data/d.csv": "2020-01-01,0\n2020-01-03,many\n"})
-    assert "d.csv, row 2, key 'count'" in msg
-
-
-def test_camp_dates_all_outside_the_period(tmp_path):
-    msg = _error(tmp_path, **{"source_data/d.csv": "2019-01-01,0\n2019-06-01,8\n2021-01-01,9\n"})
-    assert "d.csv: no date falls in the simulated period" in msg
-
-
-def test_correction_date_not_a_data_date(tmp_path):
-    msg = _error(tmp_path, **{"input_csv/registration_corrections.csv": "C,2020-01-03,normalize\n"})
-    assert "registration_corrections.csv, row 1, key 'date'" in msg
-
-
-def test_closure_naming_unknown_country(tmp_path):
-    msg = _error(tmp_path, **{"input_csv/closures.csv": "#closure_type,name1,name2,closure_start,closure_end\ncountry,X,Narnia,0,5\n"})
-    assert "closures.csv, row 2" in msg and "'Narnia'" in msg
-

@@ -121,7 +121,7 @@ def _run_default_days(days: int, threads: int) -> CrisisModel:
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 threads")
 def test_same_seed_same_results_on_one_and_two_threads(monkeypatch):
-    monkeypatch.setattr(model_module, "SERIAL_BELOW_ROWS", 0)  # the demo is small: make its days really use 2 threads
+    monkeypatch.setattr(model_module, "SERIAL_BELOW_ROWS", 0)  # whatever the threshold, its days really use 2 threads
     one, two = _run_default_days(80, 1), _run_default_days(80, 2)
     for name in ("loc_status", "type_status", "flows", "crossings", "evacuated", "returned"):
         assert np.array_equal(getattr(one.recorder, name), getattr(two.recorder, name)), name

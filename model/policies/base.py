@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..codes import LocationKind, Status
+
 if TYPE_CHECKING:
     from ..model import CrisisModel
     from ..population import Population
@@ -39,6 +41,24 @@ def by_place(model: "CrisisModel", indicator: str, values: np.ndarray,
     non-zero, so that places an operation never touched stay out of the results table."""
     for loc in np.nonzero((values if acted is None else acted).any(axis=0))[0]:
         yield indicator, model.network.names[loc], values[:, loc].astype(np.float64)
+
+
+def arrival_status(model: "CrisisModel", to: int) -> int:
+    """Status of persons an operation brings to a place (as the kernel's arrival): queued at a site that admits
+    under capacity, in a site without a limit, or self-settled in a town (from where hosting may place them)."""
+    if model.network.kind[to] != LocationKind.SITE:
+        return Status.SELF_SETTLED
+    if model.rules.hard_site_capacity and model.site_capacity[to] >= 0:
+        return Status.WAITING
+    return Status.IN_SITE
+
+
+def end_travel(pop: "Population", rows: np.ndarray) -> None:
+    """Rows an operation moves lose their place in a queue and the rest of their path."""
+    pop.wait_days[rows] = 0
+    pop.path[rows] = -1
+    pop.path_pos[rows] = 0
+    pop.link_km_left[rows] = 0.0
 
 
 class Candidates:

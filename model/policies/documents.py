@@ -17,11 +17,10 @@ import numpy as np
 
 from .. import rng
 from ..admission import ranked_fit
-from ..codes import AgentType, LocationKind, Status
+from ..codes import AgentType, Status
 from .base import Candidates, Policy, cumulative
-from .inputs import OperationInput, plain
+from .inputs import IN_NETWORK, OperationInput, plain
 
-#: random-number purposes (the core's purposes stay below 64)
 POINT_KEYS = {"location", "per_day", "from", "to", "nationalities"}
 
 
@@ -63,8 +62,7 @@ class ConsularDocuments(Policy):
     @staticmethod
     def _read_point(inp: OperationInput, raw, f: str) -> IssuingPoint:
         e = inp.fields(raw, POINT_KEYS, f)
-        places = tuple(k for k in LocationKind if k != LocationKind.ABROAD)
-        return IssuingPoint(location=inp.location(e.get("location"), f"{f}.location", kinds=places),
+        return IssuingPoint(location=inp.location(e.get("location"), f"{f}.location", kinds=IN_NETWORK),
                             per_day=inp.count(e.get("per_day"), f"{f}.per_day"), days=inp.window(e, f),
                             nationalities=inp.nationality_mask(e.get("nationalities"), f"{f}.nationalities"))
 
@@ -73,10 +71,8 @@ class ConsularDocuments(Policy):
         share = np.full(len(inp.nationalities) + 1, np.nan)  # by nationality + 1; NaN: keep the data's
         if isinstance(self.undocumented_share, Mapping):
             for name, value in self.undocumented_share.items():
-                if name not in inp.nationalities:
-                    raise inp.error(f"undocumented_share.{name}", f"'{name}' is not a nationality of the scenario's "
-                                                                  f"migrants {inp.nationalities}")
-                share[inp.nationalities.index(name) + 1] = inp.share(value, f"undocumented_share.{name}")
+                field = f"undocumented_share.{name}"
+                share[inp.nationality(name, field)] = inp.share(value, field)
         else:
             share[:] = inp.share(self.undocumented_share, "undocumented_share")
         pop = model.population

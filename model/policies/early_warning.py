@@ -26,7 +26,7 @@ import numpy as np
 
 from .. import rng
 from ..codes import AgentType, LocationKind, Status
-from .base import Policy, by_place, cumulative
+from .base import Policy, arrival_status, by_place, cumulative, end_travel
 from .inputs import SOURCE, OperationInput, plain
 
 if TYPE_CHECKING:
@@ -55,8 +55,7 @@ class EarlyWarning(Policy):
         threshold = inp.share(self.threshold, "threshold")
         if threshold == 0.0:
             raise inp.error("threshold", "0; expected a hazard level in (0, 1]")
-        if not isinstance(self.push, (int, float)) or self.push < 0:
-            raise inp.error("push", f"{self.push!r}; expected a number >= 0")
+        self._push = inp.number(self.push, "push")
         self._share = inp.share(self.evacuate_share, "evacuate_share")
         hazard = model.scenario.timeline.hazard
         at_risk = inp.places(self.places, "places")
@@ -86,7 +85,7 @@ class EarlyWarning(Policy):
         self._watch = np.empty(0, dtype=np.int64)
         if not today.any():
             return
-        model.push_bonus[today] += float(self.push)
+        model.push_bonus[today] += self._push
         if self._to >= 0:
             first_day = (today & ~self.alert[d - 1]) if d > 0 else today
             self._evacuate(model, first_day)
@@ -110,12 +109,9 @@ class EarlyWarning(Policy):
         pop.location[rows] = self._to
         host = pop.agent_type[rows] == AgentType.HOST_HOUSEHOLD
         pop.agent_type[rows[host]] = AgentType.IDP  # a household that leaves home is displaced, as in the kernel
-        pop.status[rows] = _arrival_status(model, self._to)
+        pop.status[rows] = arrival_status(model, self._to)
         pop.days_displaced[rows] = 0
-        pop.wait_days[rows] = 0
-        pop.path[rows] = -1
-        pop.path_pos[rows] = 0
-        pop.link_km_left[rows] = 0.0
+        end_travel(pop, rows)
         persons = int(pop.size[rows].sum(dtype=np.int64))
         self.evacuated[d] += persons
         self.left_early[d] += persons
@@ -141,16 +137,6 @@ def alert_days(hazard: np.ndarray, threshold: float, lead_days: int) -> np.ndarr
     d = np.arange(days)
     ahead = before[np.minimum(d + lead_days + 1, days)] - before[d + 1]
     return (ahead > 0) & ~hit
-
-
-def _arrival_status(model: "CrisisModel", to: int) -> int:
-    """Status of persons brought to a place: queued at a site that admits under capacity, in a site without a
-    limit, or self-settled in a town (from where hosting may place them)."""
-    if model.network.kind[to] != LocationKind.SITE:
-        return Status.SELF_SETTLED
-    if model.rules.hard_site_capacity and model.site_capacity[to] >= 0:
-        return Status.WAITING
-    return Status.IN_SITE
 
 
 def _residents(model: "CrisisModel", places: np.ndarray) -> np.ndarray:

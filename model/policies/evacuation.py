@@ -22,13 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import rng
-from ..admission import ranked_fit
+from ..admission import queue_priority, ranked_fit
 from ..codes import AgentType, LocationKind, Status
 from .base import Policy, cumulative
-from .inputs import OperationInput, plain
+from .inputs import IN_NETWORK, OperationInput, plain
 
 MODES = ("land", "air", "sea")
-#: random-number purpose of a mission's boarding order (the core's purposes stay below 64)
 HUB_KEYS = {"location", "mode", "seats_per_day", "from", "to"}
 MISSION_KEYS = {"date", "location", "mode", "seats"}
 
@@ -70,8 +69,7 @@ class Evacuation(Policy):
         self._nationalities = inp.nationality_mask(self.nationalities, "nationalities")
         if isinstance(self.pull, bool) or not isinstance(self.pull, (int, float)) or not np.isfinite(self.pull):
             raise inp.error("pull", f"{self.pull!r}; expected a finite number added to the pull of open hubs")
-        if isinstance(self.seat_scale, bool) or not isinstance(self.seat_scale, (int, float)) or self.seat_scale < 0:
-            raise inp.error("seat_scale", f"{self.seat_scale!r}; expected a number >= 0 multiplying the hubs' seats")
+        inp.number(self.seat_scale, "seat_scale")
         self._read_hubs(inp)
         self._missions = [m for m in self._read_missions(inp) if m.day < model.days]
         self._population = model.population
@@ -108,8 +106,7 @@ class Evacuation(Policy):
                 raise inp.error(f"{f}.date", "a mission needs a date (YYYY-MM-DD)")
             missions.append(Mission(
                 day=inp.day(e["date"], f"{f}.date"),
-                location=inp.location(e.get("location"), f"{f}.location",
-                                      kinds=tuple(k for k in LocationKind if k != LocationKind.ABROAD)),
+                location=inp.location(e.get("location"), f"{f}.location", kinds=IN_NETWORK),
                 mode=_mode(inp, e.get("mode"), f"{f}.mode"), seats=inp.count(e.get("seats"), f"{f}.seats")))
         return missions
 
@@ -143,7 +140,7 @@ class Evacuation(Policy):
         pop = model.population
         here = np.nonzero(pop.active & (pop.location == mission.location) & (pop.status != Status.ON_THE_MOVE))[0]
         rows = here[self._eligible(here)]
-        priority = pop.referred[rows] | pop.unaccompanied_child[rows] | pop.trafficking_victim[rows]
+        priority = queue_priority(pop, rows)
         key = rng.uniform_array(model.seed_value, rows, model.day, rng.MISSION_ORDER)
         boarded = rows[ranked_fit(rows, np.zeros(len(rows), dtype=np.int64), pop.size[rows], priority, key,
                                   np.array([mission.seats], dtype=np.int64))]

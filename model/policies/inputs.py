@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from ..model import CrisisModel
 
 SOURCE = "policy config"
+#: every kind of place in the network (not abroad): where an operation can act on people
+IN_NETWORK = tuple(k for k in LocationKind if k != LocationKind.ABROAD)
 
 
 def plain(value: Any) -> Any:
@@ -144,14 +146,17 @@ class OperationInput:
             mask[code] = True
         return mask
 
+    def nationality(self, name: Any, field: str) -> int:
+        """A migrant nationality's position in arrays indexed by nationality + 1 (0: no nationality recorded)."""
+        if name not in self.nationalities:
+            raise self.error(field, f"'{name}' is not a nationality of the scenario's migrants {self.nationalities}")
+        return self.nationalities.index(name) + 1
+
     def nationality_mask(self, names: Any, field: str) -> np.ndarray | None:
         """bool [N + 1] indexed by nationality + 1 (0: no nationality recorded); None when no list is given."""
         if not names:
             return None
         mask = np.zeros(len(self.nationalities) + 1, dtype=np.bool_)
         for k, name in enumerate(names):
-            if name not in self.nationalities:
-                raise self.error(f"{field}[{k}]", f"'{name}' is not a nationality of the scenario's migrants "
-                                                  f"{self.nationalities}")
-            mask[self.nationalities.index(name) + 1] = True
+            mask[self.nationality(name, f"{field}[{k}]")] = True
         return mask

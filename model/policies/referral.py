@@ -20,7 +20,6 @@ from ..codes import LocationKind, Status, code_name, parse_code
 from .base import Candidates, Policy, cumulative
 from .inputs import OperationInput, plain
 
-#: random-number purpose of the daily identification draw (the core's purposes stay below 64)
 KINDS = (LocationKind.SITE, LocationKind.BORDER, LocationKind.HUB)
 GROUPS = ("unaccompanied_child", "trafficking_victim")
 
@@ -66,15 +65,14 @@ class Referral(Policy):
     def apply(self, model) -> None:
         pop, d = model.population, model.day
         vulnerable = self._vulnerable.update(pop)
-        rows = vulnerable[pop.active[vulnerable] & ~pop.referred[vulnerable]
-                          & (pop.status[vulnerable] != Status.ON_THE_MOVE)]
+        vulnerable = self._vulnerable.keep(pop.active[vulnerable])  # a row that left never comes back
+        rows = vulnerable[~pop.referred[vulnerable] & (pop.status[vulnerable] != Status.ON_THE_MOVE)]
         rows = rows[rng.uniform_array(model.seed_value, rows, d, rng.IDENTIFY) < self._rate[pop.location[rows]]]
         pop.referred[rows] = True
         size = pop.size[rows].astype(np.int64)
         self._referred[d] = [size.sum()] + [size[getattr(pop, g)[rows]].sum() for g in GROUPS]
         if self.protected_status:
-            stranded = vulnerable[pop.active[vulnerable] & pop.referred[vulnerable]
-                                  & (pop.status[vulnerable] == Status.STRANDED)]
+            stranded = vulnerable[pop.referred[vulnerable] & (pop.status[vulnerable] == Status.STRANDED)]
             pop.status[stranded] = Status.WAITING
 
     def series(self, model) -> Iterator[tuple[str, str, np.ndarray]]:

@@ -89,6 +89,8 @@ class ReturnReintegration(Policy):
         return int(pop.size[rows].sum(dtype=np.int64))
 
     def _durable_solutions(self, model: "CrisisModel") -> None:
+        if self._integrate == 0.0 and self._resettle == 0.0:  # nobody is chosen: no scan of every row
+            return
         pop, d, seed = model.population, model.day, model.seed_value
         # displaced and staying somewhere (in a site, hosted, self-settled or queued): the codes between
         # ON_THE_MOVE and the exits; two comparisons instead of np.isin over every row

@@ -29,7 +29,7 @@ import numpy as np
 from ..codes import LocationKind, Status
 from ..errors import InputError
 from ..io_csv import REQUIRED, Row, get, read_csv, require_columns
-from .base import Policy, cumulative
+from .base import Policy, arrival_status, cumulative, end_travel
 from .inputs import OperationInput, plain
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ class Sites(Policy):
             return
         if site.on_close == "relocate":
             pop.location[rows] = site.relocate_to
-            pop.status[rows] = _arrival_status(model, site.relocate_to)
+            pop.status[rows] = arrival_status(model, site.relocate_to)
             self.moved["relocate"][d] += pop.size[rows].sum(dtype=np.int64)
         else:
             home = np.zeros(len(rows), dtype=np.bool_)
@@ -142,10 +142,7 @@ class Sites(Policy):
             pop.status[stay] = Status.LOCALLY_INTEGRATED
             self.moved["return"][d] += pop.size[back].sum(dtype=np.int64)
             self.moved["rental_subsidy"][d] += pop.size[stay].sum(dtype=np.int64)
-        pop.wait_days[rows] = 0
-        pop.path[rows] = -1
-        pop.path_pos[rows] = 0
-        pop.link_km_left[rows] = 0.0
+        end_travel(pop, rows)
 
     def series(self, model: "CrisisModel") -> Iterator[tuple[str, str, np.ndarray]]:
         if not any(s.close_day < model.days for s in self._sites):
@@ -245,10 +242,3 @@ def _capacity(inp: OperationInput, entry: Mapping, field: str) -> int | None:
         if entry.get(name) is not None:
             figures[name] = inp.number(entry[name], f"{field}.{name}")
     return sphere_capacity(**figures)
-
-
-def _arrival_status(model: "CrisisModel", to: int) -> int:
-    """Queued at a site that admits under capacity, else in the site at once."""
-    if model.rules.hard_site_capacity and model.site_capacity[to] >= 0:
-        return Status.WAITING
-    return Status.IN_SITE
