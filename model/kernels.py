@@ -350,9 +350,59 @@ def listed_rows(row_lists: np.ndarray, list_counts: np.ndarray, k: int, n: int) 
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
 
-@njit(void(_B1, _I1, _I1, _I4, _I4, _I4, _I8_4, _I8_3, _I8_2, _I8_2), parallel=True, cache=True)
+@njit(float64[:](int64), cache=True)
+def months_displaced_term(days):
+    """log1p(d / 30) for d in 0..days-1: the time term of the return logit, computed once a day instead of once
+    per displaced agent (the same libm call as `return_home` makes past the table's end)."""
+    out = np.empty(days)
+    for d in range(days):
+        out[d] = np.log1p(d / 30.0)
+    return out
+
+
+@njit(cache=True, inline="always")
+def _goes_home(i, seed, day, s, status, location, origin, days_displaced, return_logit, time_weight, months_term):
+    """Recovery, for active row i with status s: a displaced agent in a site, hosted, self-settled or queued
+    goes home with a daily logit probability (see `return_home`); True if it went."""
+    if np.uint8(s - _IN_SITE) > np.uint8(_STRANDED - _IN_SITE):  # the returnable statuses are IN_SITE..STRANDED
+        return False
+    o = origin[i]
+    if o < 0:
+        return False
+    d = days_displaced[i]
+    x = return_logit[o] - time_weight * (months_term[d] if d < months_term.shape[0] else np.log1p(d / 30.0))
+    p = 1.0 / (1.0 + np.exp(-x))
+    if rng.uniform(seed, i, day, rng.RETURN) < p:
+        status[i] = _RETURNED
+        location[i] = o
+        return True
+    return False
+
+
+@njit(void(int64, int64, _B1, _I1, _I4, _I4, _I4, _I4, _F_A1, float64, _F8, _I8), parallel=True, cache=True)
+def return_home(seed, day, active, status, location, origin, days_displaced, size, return_logit, time_weight,
+                months_term, returned_out):
+    """Recovery: displaced agents in sites, hosted, self-settled or queued go home with a daily logit probability.
+
+    return_logit[origin] carries safety, rebuilt housing and support at the origin; the agent's own term
+    falls with the log of its months displaced (time_weight; months_term[d] = log1p(d / 30), see
+    `months_displaced_term`). Returns are counted per thread. `tally` can make the same decisions on its pass.
+    """
+    n = active.shape[0]
+    for chunk in prange(N_CHUNKS):
+        lo, hi = chunk_bounds(chunk, n)
+        tid = numba.get_thread_id()
+        for i in range(lo, hi):
+            if active[i] and _goes_home(i, seed, day, status[i], status, location, origin, days_displaced,
+                                        return_logit, time_weight, months_term):
+                returned_out[tid] += size[i]
+
+
+@njit(void(_B1, _I1, _I1, _I4, _I4, _I4, _I8_4, _I8_3, _I8_2, _I8_2,
+           boolean, int64, int64, _I4, _F_A1, float64, _F8, _I8), parallel=True, cache=True)
 def tally(active, agent_type, status, location, origin, size, by_place_status_type, exits_by_type_status,
-          displaced_by_origin, row_counts):
+          displaced_by_origin, row_counts, returning, seed, day, days_displaced, return_logit, time_weight,
+          months_term, returned_out):
     """The day's counts, by thread: persons by (place, status, type) for the active rows, persons by (type,
     status) for the rows that left the network (crossed a border, evacuated, resettled: cumulative exits),
     displaced persons by origin (exits included), and rows: row_counts[c] = (active rows, rows in sites).
@@ -360,6 +410,11 @@ def tally(active, agent_type, status, location, origin, size, by_place_status_ty
     One count per active row carries place, status and type together: the counts by place and status, by
     type and status, and of host household members at home are its sums (see `CrisisModel._tally`), which
     halves the scattered additions of this pass over every row every day.
+
+    With `returning`, each row first makes the day's return decision of `return_home` (the arguments after
+    it are those of `return_home`): when nothing acts between the returns and the counts, one pass over the
+    rows does both, and the result is that of `return_home` followed by `tally`, since both look at one row
+    at a time.
     """
     n = active.shape[0]
     n_status = by_place_status_type.shape[2]
@@ -375,6 +430,10 @@ def tally(active, agent_type, status, location, origin, size, by_place_status_ty
             s = status[i]
             if active[i]:
                 sz = size[i]
+                if returning and _goes_home(i, seed, day, s, status, location, origin, days_displaced,
+                                            return_logit, time_weight, months_term):
+                    s = _RETURNED
+                    returned_out[tid] += sz
                 counts[(np.int64(location[i]) * n_status + s) * n_type + agent_type[i]] += sz
                 alive += 1
                 in_sites += s == _IN_SITE
@@ -389,43 +448,3 @@ def tally(active, agent_type, status, location, origin, size, by_place_status_ty
                 exits_by_type_status[tid, agent_type[i], s] += size[i]
         row_counts[tid, 0] += alive
         row_counts[tid, 1] += in_sites
-
-
-@njit(float64[:](int64), cache=True)
-def months_displaced_term(days):
-    """log1p(d / 30) for d in 0..days-1: the time term of the return logit, computed once a day instead of once
-    per displaced agent (the same libm call as `return_home` makes past the table's end)."""
-    out = np.empty(days)
-    for d in range(days):
-        out[d] = np.log1p(d / 30.0)
-    return out
-
-
-@njit(void(int64, int64, _B1, _I1, _I4, _I4, _I4, _I4, _F_A1, float64, _F8, _I8), parallel=True, cache=True)
-def return_home(seed, day, active, status, location, origin, days_displaced, size, return_logit, time_weight,
-                months_term, returned_out):
-    """Recovery: displaced agents in sites, hosted, self-settled or queued go home with a daily logit probability.
-
-    return_logit[origin] carries safety, rebuilt housing and support at the origin; the agent's own term
-    falls with the log of its months displaced (time_weight; months_term[d] = log1p(d / 30), see
-    `months_displaced_term`). Returns are counted per thread.
-    """
-    n = active.shape[0]
-    span = np.uint8(_STRANDED - _IN_SITE)  # the returnable statuses are IN_SITE..STRANDED
-    n_term = months_term.shape[0]
-    for chunk in prange(N_CHUNKS):
-        lo, hi = chunk_bounds(chunk, n)
-        tid = numba.get_thread_id()
-        for i in range(lo, hi):
-            if not (active[i] & (np.uint8(status[i] - _IN_SITE) <= span)):
-                continue
-            o = origin[i]
-            if o < 0:
-                continue
-            d = days_displaced[i]
-            x = return_logit[o] - time_weight * (months_term[d] if d < n_term else np.log1p(d / 30.0))
-            p = 1.0 / (1.0 + np.exp(-x))
-            if rng.uniform(seed, i, day, rng.RETURN) < p:
-                status[i] = _RETURNED
-                location[i] = o
-                returned_out[tid] += size[i]

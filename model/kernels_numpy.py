@@ -269,12 +269,18 @@ def _arrive(rows: np.ndarray, status: np.ndarray, location: np.ndarray, path: np
 
 def tally(active: np.ndarray, agent_type: np.ndarray, status: np.ndarray, location: np.ndarray,
           origin: np.ndarray, size: np.ndarray, by_place_status_type: np.ndarray, exits_by_type_status: np.ndarray,
-          displaced_by_origin: np.ndarray, row_counts: np.ndarray) -> None:
+          displaced_by_origin: np.ndarray, row_counts: np.ndarray, returning: bool = False, seed: int = 0,
+          day: int = 0, days_displaced: np.ndarray | None = None, return_logit: np.ndarray | None = None,
+          time_weight: float = 0.0, returned_out: np.ndarray | None = None) -> None:
     """Twin of `kernels.tally`: the day's counts, all in block row 0; row_counts[0] = (active rows, rows in sites).
 
     Active rows count by (place, status, type); rows that left the network count only by (type, status) and
-    by origin, so those counts are cumulative exits; other inactive rows do not count.
+    by origin, so those counts are cumulative exits; other inactive rows do not count. With `returning`, the
+    day's returns (`return_home`) come first.
     """
+    if returning:
+        return_home(seed, day, active, status, location, origin, days_displaced, size, return_logit, time_weight,
+                    returned_out)
     exited = ~active & np.isin(status, _EXIT_STATUSES)
     a = active
     np.add.at(by_place_status_type[0], (location[a], status[a], agent_type[a]), size[a])

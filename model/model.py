@@ -68,6 +68,7 @@ class CrisisModel(mesa.Model):
         self._months_term = kernels.months_displaced_term(self.days + 2)  # nobody is displaced longer than the run
         self._populate()
         self.policies = list(policies)
+        self._policies_after_admission = any(policy.stage == "after_admission" for policy in self.policies)
         #: callables (queued rows, their locations) -> rows that may be admitted today; policies add them
         self.admission_filters: list = []
         for policy in self.policies:
@@ -171,10 +172,12 @@ class CrisisModel(mesa.Model):
             self._record_evacuations(d, result.evacuated_rows)
         if len(settled):  # still the list after admission: it changes only queued rows, and nobody queues in towns
             place_with_hosts(self.population, settled, self._host_places, self._hosted, self.seed_value, d)
-        if self.phase == Phase.RECOVERY:
+        returning = self.phase == Phase.RECOVERY
+        if returning and self._policies_after_admission:  # they act between the returns and the counts
             self._returns(d)
+            returning = False
         self._apply_policies("after_admission")
-        self._tally()
+        self._tally(returns_on=d if returning else None)
         self._record(d)
         self.day += 1
 
@@ -273,15 +276,20 @@ class CrisisModel(mesa.Model):
         return (kernels.listed_rows(self._row_lists, counts, 0, pop.n),
                 kernels.listed_rows(self._row_lists, counts, 1, pop.n))
 
-    def _returns(self, d: int) -> None:
+    def _return_logit(self, d: int) -> np.ndarray:
+        """The return logit at each origin today: safety, rebuilt housing and support (see `kernels.return_home`)."""
         c = self.rules_cfg
         tl = self.scenario.timeline
         logit = (c.return_base + c.return_safety * (1.0 - tl.hazard[d]) + c.return_rebuilt * (1.0 - tl.damage[d])
                  + self.return_support)
+        return logit.astype(np.float64)
+
+    def _returns(self, d: int) -> None:
         returned = np.zeros(kernels.N_PARTIALS, dtype=np.int64)
         pop = self.population
         kernels.return_home(self.seed_value, d, pop.active, pop.status, pop.location, pop.origin, pop.days_displaced,
-                            pop.size, logit.astype(np.float64), float(c.return_time), self._months_term, returned)
+                            pop.size, self._return_logit(d), float(self.rules_cfg.return_time), self._months_term,
+                            returned)
         self.recorder.returned[d] = returned.sum()
 
     def _record_evacuations(self, d: int, rows: np.ndarray) -> None:
@@ -291,15 +299,25 @@ class CrisisModel(mesa.Model):
             self.recorder.evacuated[d] += np.bincount(nat, weights=self.population.size[rows],
                                                       minlength=self.recorder.evacuated.shape[1]).astype(np.int64)
 
-    def _tally(self) -> None:
+    def _tally(self, returns_on: int | None = None) -> None:
+        """The day's counts; the returns of day `returns_on`, if given, are decided on the same pass (see
+        `kernels.tally`)."""
         pop, L = self.population, self.network.n_locations
         T, S = len(AgentType), len(Status)
         counts = np.zeros((kernels.N_PARTIALS, L, S, T), dtype=np.int64)
         exits = np.zeros((kernels.N_PARTIALS, T, S), dtype=np.int64)
         by_origin = np.zeros((kernels.N_PARTIALS, L), dtype=np.int64)
         rows = np.zeros((kernels.N_PARTIALS, 2), dtype=np.int64)
+        returned = np.zeros(kernels.N_PARTIALS, dtype=np.int64)
+        returning = returns_on is not None
+        d, logit, time_weight = 0, np.zeros(L), 0.0  # read only when returning
+        if returning:
+            d, logit, time_weight = returns_on, self._return_logit(returns_on), float(self.rules_cfg.return_time)
         kernels.tally(pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size,
-                      counts, exits, by_origin, rows)
+                      counts, exits, by_origin, rows, returning, self.seed_value, d, pop.days_displaced, logit,
+                      time_weight, self._months_term, returned)
+        if returning:
+            self.recorder.returned[d] = returned.sum()
         counts = counts.sum(axis=0)  # [L, S, T]: persons in the network by place, status and type
         self._loc_status = counts.sum(axis=2)
         self._type_status = counts.sum(axis=0).T + exits.sum(axis=0)

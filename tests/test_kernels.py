@@ -176,14 +176,22 @@ def move(impl, world: World, st: dict, tb: dict, seed: int, day: int) -> dict[st
     return out
 
 
-def count(impl, world: World, st: dict) -> dict[str, np.ndarray]:
+def count(impl, world: World, st: dict, returns: tuple | None = None) -> dict[str, np.ndarray]:
+    """One day's tally; with returns = (logit, seed, day), the day's returns decided on the same pass."""
     L = world.net.n_locations
     out = dict(by_place=np.zeros((kernels.N_PARTIALS, L, N_STATUS, N_TYPE), dtype=np.int64),
                exits=np.zeros((kernels.N_PARTIALS, N_TYPE, N_STATUS), dtype=np.int64),
                by_origin=np.zeros((kernels.N_PARTIALS, L), dtype=np.int64),
-               rows=np.zeros((kernels.N_PARTIALS, 2), dtype=np.int64))
-    impl.tally(st["active"], st["agent_type"], st["status"], st["location"], st["origin"], st["size"],
-               out["by_place"], out["exits"], out["by_origin"], out["rows"])
+               rows=np.zeros((kernels.N_PARTIALS, 2), dtype=np.int64),
+               returned=np.zeros(kernels.N_PARTIALS, dtype=np.int64))
+    logit, seed, day = returns if returns is not None else (np.zeros(L), 0, 0)
+    args = (st["active"], st["agent_type"], st["status"], st["location"], st["origin"], st["size"],
+            out["by_place"], out["exits"], out["by_origin"], out["rows"], returns is not None, seed, day,
+            st["days_displaced"], logit, 0.7)
+    if impl is kernels:
+        kernels.tally(*args, kernels.months_displaced_term(int(np.median(st["days_displaced"])) + 1), out["returned"])
+    else:
+        kernels_numpy.tally(*args, out["returned"])
     return out
 
 
@@ -250,11 +258,17 @@ def test_numba_and_numpy_agree_over_days(hops: int) -> None:
 
         release_queues(rs, [fast, twin])
         logit = rs.normal(-1.0, 1.5, world.net.n_locations)
-        returned = go_home(kernels, fast, logit, SEED, day)
-        assert returned.sum() == go_home(kernels_numpy, twin, logit, SEED, day).sum()
+        if day % 2:  # the returns on their own pass, then the tally
+            returned = go_home(kernels, fast, logit, SEED, day)
+            assert returned.sum() == go_home(kernels_numpy, twin, logit, SEED, day).sum()
+            counts_fast, counts_twin = count(kernels, world, fast), count(kernels_numpy, world, twin)
+        else:  # the returns decided on the tally's pass
+            counts_fast = count(kernels, world, fast, (logit, SEED, day))
+            counts_twin = count(kernels_numpy, world, twin, (logit, SEED, day))
+            returned = counts_fast["returned"]
         totals["returned"] += int(returned.sum())
         assert_same_state(fast, twin, f"after returns on day {day}")
-        assert_same_sums(count(kernels, world, fast), count(kernels_numpy, world, twin), f"in tallies on day {day}")
+        assert_same_sums(counts_fast, counts_twin, f"in tallies on day {day}")
 
     # the days exercised every branch, so agreement is not vacuous
     assert all(v > 0 for v in totals.values()), totals
@@ -264,6 +278,22 @@ def test_numba_and_numpy_agree_over_days(hops: int) -> None:
     assert np.any((now == Status.WAITING) & (fast["path"] >= 0))  # queued mid-path at a crossing point
     assert np.any((now == Status.ON_THE_MOVE) & (fast["link_km_left"] > 0))
     assert np.any(start["days_displaced"] != fast["days_displaced"])
+
+
+def test_returns_on_the_tally_pass_equal_returns_then_tally() -> None:
+    rs = np.random.default_rng(11)
+    world = random_world(rs, 2)
+    start = random_population(rs, world, 5000)
+    move(kernels, world, start, random_tables(rs, world), SEED, 0)
+    logit = rs.normal(0.0, 1.0, world.net.n_locations)
+    apart, together = copy(start), copy(start)
+    returned = go_home(kernels, apart, logit, SEED, 1)
+    counts_apart = count(kernels, world, apart)
+    counts_together = count(kernels, world, together, (logit, SEED, 1))
+    assert returned.sum() > 0 and not np.array_equal(apart["status"], start["status"])
+    assert_same_state(apart, together, "between returns apart and on the tally's pass")
+    counts_apart["returned"] = returned
+    assert_same_sums(counts_apart, counts_together, "between returns apart and on the tally's pass")
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs at least two Numba threads")
@@ -280,8 +310,8 @@ def test_results_do_not_depend_on_thread_count() -> None:
             numba.set_num_threads(threads)
             st = copy(start)
             outputs = move(kernels, world, st, tb, SEED, 3)
-            outputs["returned"] = go_home(kernels, st, logit, SEED, 3)
-            outputs.update(count(kernels, world, st))
+            outputs["returned_apart"] = go_home(kernels, st, logit, SEED, 3)
+            outputs.update(count(kernels, world, st, (logit, SEED, 4)))  # the next day's returns on the tally's pass
             runs.append((st, outputs))
     finally:
         numba.set_num_threads(before)
