@@ -4,7 +4,8 @@ Everyone queued at a place is ranked: vulnerable persons first (unaccompanied
 children, victims of trafficking), then a counter-based random key, so the order
 is fair, reproducible, and shared between scenarios run with the same seed.
 Within each place, queued groups are admitted while the persons admitted so far
-fit in the day's slots. Vectorised NumPy: one sort of the queue, no loop over agents.
+fit in the day's slots. The order is found by a compiled pass over the queue (`_fit_contested`): the
+queues of the day's admission and hosting hold tens of thousands of rows at national scale.
 """
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numba import boolean, float64, int64, njit, types, uint64, void
 
 from . import rng
 from .codes import LocationKind, Status
@@ -65,53 +67,95 @@ def ranked_fit(rows: np.ndarray, places: np.ndarray, sizes: np.ndarray, priority
     and the first who is not. A place where everyone under the cut-off fits sorts its whole queue instead,
     so the result is exactly that of sorting every queue.
     """
-    admitted = np.zeros(len(rows), dtype=np.bool_)
-    if len(rows) == 0:
-        return admitted
-    demand = np.bincount(places, weights=sizes, minlength=len(slots))
-    # each place, once: everyone fits (0), the queue is contested (1), or nobody fits (2)
-    verdict = np.where(demand <= slots, 0, np.where(slots > 0, 1, 2)).astype(np.int8)[places]
-    admitted[verdict == 0] = True
-    contested = np.flatnonzero(verdict == 1)
-    if len(contested) == 0:
-        return admitted
-    keys = np.asarray(key(rows[contested]) if callable(key) else key[contested])
-    c_places, c_sizes, c_priority = places[contested], sizes[contested].astype(np.int64), priority[contested]
-    queue_rows = np.bincount(c_places, minlength=len(slots))
-    heads = slots / np.maximum(demand / np.maximum(queue_rows, 1), 1.0)  # groups of the mean size that fit
-    cutoff = np.minimum(1.0, 2.0 * (heads + 8.0) / np.maximum(queue_rows, 1))  # share of the queue to sort
-    keep = c_priority | (keys < cutoff[c_places])
-    admitted_here, settled = _admit_sorted(keep, c_places, c_sizes, c_priority, keys, slots)
-    redo = ~settled[c_places]  # places where the cut-off held too few: sort their whole queue
-    if redo.any():
-        again, _ = _admit_sorted(redo, c_places, c_sizes, c_priority, keys, slots)
-        admitted_here = np.where(redo, again, admitted_here)
-    admitted[contested] = admitted_here
+    places = np.ascontiguousarray(places, dtype=np.int64)
+    sizes = np.ascontiguousarray(sizes, dtype=np.int64)
+    slots = np.ascontiguousarray(slots, dtype=np.int64)
+    admitted, contested, demand = _uncontested(places, sizes, slots)
+    if len(contested):
+        keys = key(rows[contested]) if callable(key) else np.asarray(key)[contested]
+        _fit_contested(contested, places, sizes, np.ascontiguousarray(priority, dtype=np.bool_),
+                       np.ascontiguousarray(keys, dtype=np.float64), demand, slots, admitted)
     return admitted
 
 
-def _admit_sorted(keep: np.ndarray, places: np.ndarray, sizes: np.ndarray, priority: np.ndarray,
-                  keys: np.ndarray, slots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sort the kept rows by place, priority first, then key, and admit each place's head that fits its slots.
-    Returns the admitted mask over all rows and, per place, whether some kept row did not fit (so the head
-    ended among the kept rows and the rows left out could not have been admitted)."""
-    kept = np.nonzero(keep)[0]
-    # one stable sort on a packed key (place, then priority first, then 32 bits of the random key) instead of
-    # a three-key lexsort
-    packed = ((places[kept].astype(np.uint64) << np.uint64(33))
-              | ((~priority[kept]).astype(np.uint64) << np.uint64(32))
-              | (keys[kept] * 4294967296.0).astype(np.uint64))
-    order = kept[np.argsort(packed, kind="stable")]
-    p = places[order]
-    cum = np.cumsum(sizes[order])
-    starts = np.r_[0, np.nonzero(np.diff(p))[0] + 1]
-    before = np.repeat(np.r_[0, cum[starts[1:] - 1]], np.diff(np.r_[starts, len(p)]))
-    fits = (cum - before) <= slots[p]
-    admitted = np.zeros(len(places), dtype=np.bool_)
-    admitted[order] = fits
-    settled = np.zeros(len(slots), dtype=np.bool_)
-    settled[p[~fits]] = True
-    return admitted, settled
+_I8, _F8, _B1 = (types.Array(t, 1, "C") for t in (int64, float64, boolean))
+
+
+@njit(types.Tuple((_B1, _I8, _F8))(_I8, _I8, _I8), cache=True)
+def _uncontested(places, sizes, slots):
+    """Persons queued at each place (`demand`), the rows admitted because everyone at their place fits, and
+    the rows of contested places (more persons than slots, and some slots), in queue order."""
+    n_places = slots.shape[0]
+    persons = np.zeros(n_places, dtype=np.int64)
+    for i in range(places.shape[0]):
+        persons[places[i]] += sizes[i]
+    fits = persons <= slots
+    open_place = ~fits & (slots > 0)
+    admitted = np.empty(places.shape[0], dtype=np.bool_)
+    contested = np.empty(places.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(places.shape[0]):
+        p = places[i]
+        admitted[i] = fits[p]
+        contested[k] = i
+        k += open_place[p]
+    return admitted, contested[:k].copy(), persons.astype(np.float64)
+
+
+@njit(void(_I8, _I8, _I8, _B1, _F8, _F8, _I8, _B1), cache=True)
+def _fit_contested(contested, all_places, sizes, priority, keys, demand, slots, admitted):
+    """Decide the rows `contested` (queue positions, in order; keys[k] is the key of contested[k]) into
+    `admitted`: each place's rows sorted by priority first, then the first 32 bits of the key, then
+    position, and admitted while the cumulative persons fit its slots (`demand`: persons queued there).
+
+    A place sorts only its priority rows and the rows whose key falls under a cut-off sized to hold its
+    admitted head and the first row that does not fit; where every row under the cut-off fits, the head may go
+    on past it, and the place sorts its whole queue instead.
+    """
+    n = contested.shape[0]
+    n_places = slots.shape[0]
+    start = np.zeros(n_places + 1, dtype=np.int64)  # the contested rows of each place, in queue order
+    for k in range(n):
+        start[all_places[contested[k]] + 1] += 1
+    for p in range(n_places):
+        start[p + 1] += start[p]
+    by_place = np.empty(n, dtype=np.int64)  # indices into contested, grouped by place
+    filled = start[:-1].copy()
+    for k in range(n):
+        p = all_places[contested[k]]
+        by_place[filled[p]] = k
+        filled[p] += 1
+    packed = np.empty(n, dtype=np.uint64)
+    for p in range(n_places):
+        lo, hi = start[p], start[p + 1]
+        m = hi - lo
+        if m == 0:
+            continue
+        heads = slots[p] / max(demand[p] / max(m, 1), 1.0)  # groups of the mean size that fit
+        cutoff = min(1.0, 2.0 * (heads + 8.0) / max(m, 1))  # share of the queue to sort first
+        for whole in range(2):
+            k = 0
+            for j in range(lo, hi):
+                c = by_place[j]
+                i = contested[c]
+                admitted[i] = False
+                if whole or priority[i] or keys[c] < cutoff:
+                    # one 64-bit key: not priority (1 bit), 32 bits of the random key, position (31 bits)
+                    key32 = min(uint64(keys[c] * 4294967296.0), uint64(0xFFFFFFFF))
+                    packed[k] = (uint64(not priority[i]) << uint64(63)) | (key32 << uint64(31)) | uint64(j - lo)
+                    k += 1
+            head = np.sort(packed[:k])
+            used = 0
+            closed = False
+            for r in range(k):
+                i = contested[by_place[lo + np.int64(head[r] & uint64(0x7FFFFFFF))]]
+                used += sizes[i]
+                if used <= slots[p]:
+                    admitted[i] = True
+                else:
+                    closed = True
+            if closed:  # the head ended among the sorted rows: those left out come after it
+                break
 
 
 def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, seed: int, day: int,
