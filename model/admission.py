@@ -4,8 +4,8 @@ Everyone queued at a place is ranked: vulnerable persons first (unaccompanied
 children, victims of trafficking), then a counter-based random key, so the order
 is fair, reproducible, and shared between scenarios run with the same seed.
 Within each place, queued groups are admitted while the persons admitted so far
-fit in the day's slots. The order is found by a compiled pass over the queue (`_fit_contested`): the
-queues of the day's admission and hosting hold tens of thousands of rows at national scale.
+fit in the day's slots. The order is found, and the day's admission written, by compiled passes over
+the queue: at national scale it holds tens of thousands of rows every day.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from numba import boolean, float64, int64, njit, types, uint64, void
+from numba import boolean, float64, int8, int32, int64, njit, types, uint64, void
 
 from . import rng
 from .codes import LocationKind, Status
@@ -78,7 +78,7 @@ def ranked_fit(rows: np.ndarray, places: np.ndarray, sizes: np.ndarray, priority
     return admitted
 
 
-_I8, _F8, _B1 = (types.Array(t, 1, "C") for t in (int64, float64, boolean))
+_B1, _I1, _I4, _I8, _F8 = (types.Array(t, 1, "C") for t in (boolean, int8, int32, int64, float64))
 
 
 @njit(types.Tuple((_B1, _I8, _F8))(_I8, _I8, _I8), cache=True)
@@ -183,20 +183,45 @@ def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, 
         ok[eligible] = ranked_fit(queued[eligible], loc[eligible], size[eligible], priority[eligible], key, slots)
     else:
         ok = ranked_fit(queued, loc, size, priority, key, slots)
-    kind = net.kind[loc]
-    admitted_persons = np.bincount(loc[ok], weights=size[ok], minlength=net.n_locations).astype(np.int64)
-
-    to_site = queued[ok & (kind == LocationKind.SITE)]
-    status[to_site] = Status.IN_SITE
-    through = queued[ok & (kind == LocationKind.BORDER)]
-    pop.cleared[through] = True
-    status[through] = np.where(pop.path[through] >= 0, Status.ON_THE_MOVE, Status.SELF_SETTLED)
-    evacuated = queued[ok & (kind == LocationKind.HUB)]
-    status[evacuated] = Status.EVACUATED
-    pop.active[evacuated] = False
-
-    left = queued[~ok]
-    pop.wait_days[left] += 1
-    status[left[pop.wait_days[left] >= stranded_after]] = Status.STRANDED
-    pop.wait_days[queued[ok]] = 0
+    admitted_persons = np.zeros(net.n_locations, dtype=np.int64)
+    evacuated = _settle_queue(np.ascontiguousarray(queued, dtype=np.int64), ok, net.kind, pop.location, pop.size,
+                              status, pop.cleared, pop.path, pop.active, pop.wait_days, int(stranded_after),
+                              admitted_persons)
     return AdmissionResult(evacuated_rows=evacuated, admitted_persons=admitted_persons)
+
+
+_SITE, _BORDER, _HUB = (np.int8(k) for k in (LocationKind.SITE, LocationKind.BORDER, LocationKind.HUB))
+_IN_SITE, _ON_THE_MOVE, _SELF_SETTLED, _EVACUATED, _STRANDED = (
+    np.int8(s) for s in (Status.IN_SITE, Status.ON_THE_MOVE, Status.SELF_SETTLED, Status.EVACUATED, Status.STRANDED))
+
+
+@njit(_I8(_I8, _B1, _I1, _I4, _I4, _I1, _B1, _I4, _B1, _I4, int64, _I8), cache=True)
+def _settle_queue(queued, ok, loc_kind, location, size, status, cleared, path, active, wait_days, stranded_after,
+                  admitted_persons):
+    """The day's admission, row by row: the admitted enter their site, clear their border point (and go on
+    along their path, if any) or board at their hub and leave the network; the others wait another day, and
+    become stranded past `stranded_after` days. Counts admitted persons by place; returns the evacuated rows."""
+    evacuated = np.empty(queued.shape[0], dtype=np.int64)
+    n_evacuated = 0
+    for k in range(queued.shape[0]):
+        i = queued[k]
+        if ok[k]:
+            loc = location[i]
+            admitted_persons[loc] += size[i]
+            kind = loc_kind[loc]
+            if kind == _SITE:
+                status[i] = _IN_SITE
+            elif kind == _BORDER:
+                cleared[i] = True
+                status[i] = _ON_THE_MOVE if path[i] >= 0 else _SELF_SETTLED
+            elif kind == _HUB:
+                status[i] = _EVACUATED
+                active[i] = False
+                evacuated[n_evacuated] = i
+                n_evacuated += 1
+            wait_days[i] = 0
+        else:
+            wait_days[i] += 1
+            if wait_days[i] >= stranded_after:
+                status[i] = _STRANDED
+    return evacuated[:n_evacuated].copy()
