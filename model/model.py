@@ -264,7 +264,7 @@ class CrisisModel(mesa.Model):
         kernels.move_agents(
             self.seed_value, d, pop.active, pop.agent_type, pop.size, pop.status, pop.location, pop.origin,
             pop.days_displaced, pop.wait_days, pop.path, pop.path_pos, pop.link_km_left, pop.cleared,
-            pop.has_documents, tables.p_depart, tables.p_continue, cum, total, last, st.speed,
+            pop.has_documents, np.ascontiguousarray(tables.p_depart), tables.p_continue, cum, total, last, st.speed,
             paths.start_indptr, paths.n_edges, paths.edges,
             net.edge_to, net.edge_km, net.edge_mode, net.edge_border, self.edge_open, tables.border_allowed,
             net.kind, gated, net.country, hosts, flows, crossings, displaced, self._row_lists, counts)
