@@ -19,7 +19,9 @@ class ArrayField:
         return agent.model.population.arrays[self.name][agent.row].item()
 
     def __set__(self, agent, value):
-        agent.model.population.arrays[self.name][agent.row] = value
+        population = agent.model.population
+        population.arrays[self.name][agent.row] = value
+        population.note_edit(agent.row)  # operations' candidate lists look at the row again
 
 
 class ArrayAgent(mesa.Agent):

@@ -43,6 +43,8 @@ class Population:
         self.arrays: dict[str, np.ndarray] = {}
         for name, (dtype, fill) in SCHEMA.items():
             self.arrays[name] = np.full(self.capacity, fill, dtype=dtype)
+        #: rows changed one by one from outside the daily stages (through their Mesa agents), in order
+        self.edited: list[int] = []
 
     def __getattr__(self, name: str) -> np.ndarray:
         # views of the used rows: what kernels and indicators read and write
@@ -50,6 +52,11 @@ class Population:
         if arrays is not None and name in arrays:
             return arrays[name][: self.n]
         raise AttributeError(name)
+
+    def note_edit(self, row: int) -> None:
+        """Record a row changed from outside the daily stages, so that operations which keep lists of candidate
+        rows (`policies.base.Candidates`) look at it again."""
+        self.edited.append(int(row))
 
     def __len__(self) -> int:
         return self.n

@@ -30,3 +30,15 @@ def test_rows_dropped_stay_dropped_and_the_rest_keep_their_order():
     assert watch.keep(rows != 1).tolist() == [0, 2, 3, 4]
     pop.add(1, agent_type=AgentType.MIGRANT)
     assert watch.update(pop).tolist() == [0, 2, 3, 4, 5]
+
+
+def test_a_row_edited_through_its_mesa_agent_is_scanned_again():
+    pop = Population()
+    pop.add(4, agent_type=AgentType.MIGRANT, has_documents=True)
+    undocumented = Candidates(lambda pop, rows: ~pop.has_documents[rows])
+    assert undocumented.update(pop).tolist() == []
+    pop.has_documents[2] = False  # a change made the way the Mesa face makes it
+    pop.note_edit(2)
+    pop.add(1, agent_type=AgentType.MIGRANT, has_documents=False)
+    assert undocumented.update(pop).tolist() == [2, 4]
+    assert undocumented.update(pop).tolist() == [2, 4]  # each edit is looked at once

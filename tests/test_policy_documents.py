@@ -107,3 +107,13 @@ def test_config_composes_and_runs_on_the_demo_scenario():
     assert s["undocumented_migrants", ""][-1] < s["undocumented_migrants", ""][0]
     assert model.recorder.type_status[-1, AgentType.MIGRANT, Status.CROSSED_BORDER] > 0
     assert_conserved(model)
+
+
+def test_documents_taken_away_through_the_mesa_face_are_seen(tmp_path):
+    """A change made to single agents between days (the Mesa face) reaches the operation's list of rows."""
+    model = border_model(tmp_path, ConsularDocuments(), ("A,migrant,X,10,1,1.0,0,0,0",), days=4, events=[])
+    model.run(2)
+    for row in (3, 7):
+        model.agent_at_row(row).has_documents = False
+    model.run()
+    assert series(model)["undocumented_migrants", ""].tolist() == [0, 0, 2, 2]

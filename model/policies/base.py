@@ -66,18 +66,25 @@ class Candidates:
 
     Operations that act on a few rows of a national population (undocumented migrants, vulnerable persons)
     would otherwise scan hundreds of thousands of rows a day. Rows added since the last call are scanned once
-    with `qualifies(population, slice)`; `keep(mask)` drops the rows that can never qualify again. Rows stay
-    in ascending order, the order a full scan gives, so random draws and queues see the same rows in the same
-    order.
+    with `qualifies(population, rows)` (a slice or an array of rows); `keep(mask)` drops the rows that the
+    daily stages can never make qualify again. A row changed through its Mesa agent (`Population.note_edit`)
+    is scanned again. Rows stay in ascending order, the order a full scan gives, so random draws and queues
+    see the same rows in the same order.
     """
 
-    def __init__(self, qualifies: Callable[["Population", slice], np.ndarray]):
+    def __init__(self, qualifies: Callable[["Population", slice | np.ndarray], np.ndarray]):
         self._qualifies = qualifies
         self.rows = np.empty(0, dtype=np.int64)
         self._scanned = 0
+        self._edits_seen = 0
 
     def update(self, pop: "Population") -> np.ndarray:
-        """The candidate rows, with the rows added since the last call that qualify appended."""
+        """The candidate rows, with the rows added since the last call, and the rows edited since, that qualify."""
+        if len(pop.edited) > self._edits_seen:
+            edited = np.unique(np.asarray(pop.edited[self._edits_seen:], dtype=np.int64))
+            edited = edited[edited < self._scanned]  # rows not scanned yet are scanned below
+            self._edits_seen = len(pop.edited)
+            self.rows = np.union1d(self.rows, edited[self._qualifies(pop, edited)])
         if pop.n > self._scanned:
             new = self._scanned + np.flatnonzero(self._qualifies(pop, slice(self._scanned, pop.n)))
             self.rows = np.concatenate([self.rows, new])
