@@ -13,7 +13,8 @@ Prints a readable table; the LAST line is one JSON object with:
   (peak resident memory of the measuring process, GiB), agent_steps_per_s, and floor_ratio;
 - `floor_ratio`: the whole day's cost per agent-step of the persons run over a bare floor kernel measured
   in the same process on the same arrays (one counter-based draw and one write per agent);
-- `thread_speedup`: persons run_s on 1 thread over run_s on 2 threads, and `identical`: whether every run
+- `thread_speedup`: persons run_s on 1 thread over run_s on 2 threads, the median over pairs of runs made one
+  after the other (one- and two-thread runs take turns), and `identical`: whether every run
   recorded bit-identical indicators (hashes of the recorder arrays); `floor_thread_speedup`, the same ratio for
   the floor kernel, shows what the machine gives a second thread on the simplest parallel pass;
 - `warm_start_s`: wall time of a default `crisisflow` run in a new process with a warm Numba cache.
@@ -206,15 +207,20 @@ def median_of(runs: list[dict]) -> dict:
     return out
 
 
-def synthetic_series(kind: str, threads: int, reps: int, common: list[str], budget_s: float) -> list[dict]:
-    runs: list[dict] = []
+def synthetic_series(kind: str, threads: tuple[int, ...], reps: int, common: list[str],
+                     budget_s: float) -> dict[int, list[dict]]:
+    """Up to `reps` runs of one synthetic scenario for each thread count, the thread counts taking turns, so that
+    a spell of load on the machine falls on all of them alike (their ratio is measured side by side)."""
+    runs: dict[int, list[dict]] = {t: [] for t in threads}
     spent = 0.0
-    while len(runs) < reps and (not runs or spent + runs[-1]["total_s"] + runs[-1]["warmup_s"] + 3 < budget_s):
+    while len(runs[threads[0]]) < reps and (not spent or spent * (1 + 1 / len(runs[threads[0]])) < budget_s):
         t0 = time.perf_counter()
-        runs.append(run_child(["--one", kind, "--threads", str(threads), *common]))
+        for t in threads:
+            runs[t].append(run_child(["--one", kind, "--threads", str(t), *common]))
+            r = runs[t][-1]
+            _progress(f"  {kind} on {t} thread(s): run {r['run_s']:.2f} s, build {r['build_s']:.2f} s, "
+                      f"peak {r['peak_gb']:.2f} GiB")
         spent += time.perf_counter() - t0
-        _progress(f"  {kind} on {threads} thread(s): run {runs[-1]['run_s']:.2f} s, "
-                  f"build {runs[-1]['build_s']:.2f} s, peak {runs[-1]['peak_gb']:.2f} GiB")
     return runs
 
 
@@ -272,20 +278,21 @@ def bench(quick: bool = False, seed: int = 0) -> dict:
     flee["wall_s_one_thread"] = flee_one["wall_s"]
 
     two = min(2, numba.config.NUMBA_NUM_THREADS)
-    results = {}
-    for kind in ("households", "persons"):
-        _progress(f"synthetic Haiti-like, {kind} ...")
-        results[kind] = synthetic_series(kind, two, reps, common, budget_s=90.0)
-    _progress("synthetic Haiti-like, persons on 1 thread ...")
-    one_thread = synthetic_series("persons", 1, reps, common, budget_s=90.0)
+    _progress("synthetic Haiti-like, households ...")
+    households_runs = synthetic_series("households", (two,), reps, common, budget_s=90.0)[two]
+    _progress(f"synthetic Haiti-like, persons on {two} and on 1 thread, in turns ...")
+    persons_runs = synthetic_series("persons", tuple(dict.fromkeys((two, 1))), reps, common, budget_s=180.0)
+    two_threads, one_thread = persons_runs[two], persons_runs[1]
 
     _progress("warm start of `crisisflow` ...")
     warm = warm_start(1, ("sim.days=30", "output.figure=false")) if quick else warm_start(3)
 
-    households, persons = median_of(results["households"]), median_of(results["persons"])
+    households, persons = median_of(households_runs), median_of(two_threads)
     single = median_of(one_thread)
-    hashes = {r["hash"] for r in results["persons"] + one_thread}  # every persons run, 1 and 2 threads
-    same_households = len({r["hash"] for r in results["households"]}) == 1
+    hashes = {r["hash"] for r in two_threads + one_thread}  # every persons run, 1 and 2 threads
+    same_households = len({r["hash"] for r in households_runs}) == 1
+    # each one-thread run over the two-thread run just before it: the pairs ran side by side
+    pair_ratios = [one["run_s"] / many["run_s"] for one, many in zip(one_thread, two_threads)]
     for h in (households, persons):
         h.pop("hash", None)
     summary = {
@@ -294,7 +301,8 @@ def bench(quick: bool = False, seed: int = 0) -> dict:
         "households": households,
         "persons": persons,
         "floor_ratio": persons.get("floor_ratio"),
-        "thread_speedup": round(single["run_s"] / persons["run_s"], 2),
+        "thread_speedup": round(statistics.median(pair_ratios), 2),
+        "thread_speedup_pairs": [round(r, 2) for r in pair_ratios],
         # what the machine gives two threads on the simplest parallel pass: the bound on thread_speedup here
         "floor_thread_speedup": round(single["floor_ns_per_agent"] / persons["floor_ns_per_agent"], 2),
         "thread_runs": {"threads_1_run_s": single["run_s"], f"threads_{two}_run_s": persons["run_s"]},
