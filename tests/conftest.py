@@ -1,4 +1,5 @@
-"""Shared fixtures: tiny crisisflow-format scenarios written to a temporary folder, and the shipped data."""
+"""Shared fixtures: tiny crisisflow-format scenarios written to a temporary folder, the shipped data, and the
+small sweep of the collect, compare and brief tests."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,6 +9,8 @@ from omegaconf import OmegaConf
 
 from crisisflow.model.config import RulesConfig, ScenarioConfig
 from crisisflow.model.scenario import build_scenario
+
+from command_helpers import tiny_sweep
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_FLEE = REPO.parent / "shared" / "data" / "flee"
@@ -53,3 +56,9 @@ def shared_flee() -> Path:
     if not SHARED_FLEE.is_dir():
         pytest.skip("../shared/data/flee is not beside the project")
     return SHARED_FLEE
+
+
+@pytest.fixture(scope="session")
+def sweep(tmp_path_factory) -> Path:
+    """The session's small sweep (see `command_helpers.tiny_sweep`)."""
+    return tiny_sweep(tmp_path_factory)

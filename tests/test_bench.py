@@ -5,10 +5,6 @@ No timing is asserted here: speed is a measured figure, reported by `crisisflow-
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +14,7 @@ from crisisflow.experiments.synthetic import expected_persons, haiti_like
 from crisisflow.model.codes import DISPLACED_STATUSES, AgentType, LocationKind
 from crisisflow.model.model import CrisisModel
 
+from command_helpers import command, run_command
 from conftest import rules_cfg
 
 BENCH_KEYS = {"flee_rules", "households", "persons", "floor_ratio", "thread_speedup", "floor_thread_speedup", "identical",
@@ -73,11 +70,9 @@ def test_measurement_of_a_downscaled_run_has_every_figure():
     assert out["persons"] == expected_persons(0.005)
 
 
-@pytest.mark.skipif(shutil.which("crisisflow", path=str(Path(sys.executable).parent)) is None,
-                    reason="the console scripts are not installed")
-def test_bench_quick_prints_one_json_object_with_every_key():
-    exe = shutil.which("crisisflow-bench", path=str(Path(sys.executable).parent))
-    proc = subprocess.run([exe, "--quick"], capture_output=True, text=True, timeout=300)
+@pytest.mark.skipif(command("crisisflow-bench") is None, reason="the console scripts are not installed")
+def test_bench_quick_prints_one_json_object_with_every_key(tmp_path):
+    proc = run_command(command("crisisflow-bench"), ["--quick"], tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = json.loads(proc.stdout.strip().splitlines()[-1])
     assert BENCH_KEYS <= set(summary)

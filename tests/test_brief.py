@@ -10,14 +10,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from crisisflow.experiments import brief, collect
-from test_collect import call_main, run_module, tiny_sweep
+
+from command_helpers import call_main, run_module
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
-
-@pytest.fixture(scope="session")
-def sweep(tmp_path_factory) -> Path:
-    return tiny_sweep(tmp_path_factory)
 
 
 def pdf_pages(path: Path) -> list[bytes]:

@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +10,9 @@ from omegaconf import OmegaConf
 from crisisflow.experiments import calibrate
 from crisisflow.model.config import RulesConfig
 
-EXE = shutil.which("crisisflow-calibrate", path=str(Path(sys.executable).parent)) or shutil.which("crisisflow-calibrate")
+from command_helpers import command, run_command
+
+EXE = command("crisisflow-calibrate")
 FLEE = Path(__file__).resolve().parents[2] / "shared" / "data" / "flee"
 TWO = [FLEE / "mali2012", FLEE / "burundi2015"]
 pytestmark = [pytest.mark.skipif(EXE is None, reason="the crisisflow-calibrate command is not installed"),
@@ -25,9 +24,8 @@ def quick(tmp_path_factory):
     out = tmp_path_factory.mktemp("calibrate") / "run"
     written = calibrate.CALIBRATED
     before = written.read_text() if written.is_file() else None
-    proc = subprocess.run([EXE, "--quick", "--no-write", "--maxiter", "2", "--conflicts", *map(str, TWO),
-                           "--out", str(out), "sim.days=20", "sim.threads=1"],
-                          cwd=out.parent, capture_output=True, text=True, timeout=120)
+    proc = run_command(EXE, ["--quick", "--no-write", "--maxiter", "2", "--conflicts", *TWO, "--out", out,
+                             "sim.days=20", "sim.threads=1"], out.parent, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert (written.read_text() if written.is_file() else None) == before  # --no-write leaves configs/ alone
     return proc, out

@@ -2,10 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow as pa
@@ -15,63 +11,10 @@ import pytest
 from crisisflow.experiments import collect
 from crisisflow.experiments.collect import parse_overrides
 
-EXE = shutil.which("crisisflow", path=str(Path(sys.executable).parent)) or shutil.which("crisisflow")
-SWEEP_ARGS = ["scenario=demo", "sim.seed=1,2", "policy=none,evacuation", "scenario.hosting_spare_share=0.1,0.3", "sim.days=25",
-              "sim.progress=false", "output.figure=false"]
-DAYS = 25
-FAILED_JOB = "99"
+from command_helpers import CRISISFLOW, FAILED_JOB, SWEEP_DAYS, call_main, run_module, run_sweep
+
 COLLECTED_COLUMNS = ["run", "seed", "policy", "scenario.hosting_spare_share", "day", "date", "indicator", "key",
                      "value"]
-
-
-def run_module(name: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    """`python -m crisisflow.experiments.<name> args` (the same code as the crisisflow-<name> command)."""
-    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
-    return subprocess.run([sys.executable, "-m", f"crisisflow.experiments.{name}", *map(str, args)], cwd=cwd,
-                          capture_output=True, text=True, timeout=300, env=env)
-
-
-def call_main(main, args: list, capsys) -> tuple[int, str, str]:
-    """A command's main(argv) in this process (faster than a new interpreter): (exit code, stdout, stderr)."""
-    code = 0
-    try:
-        main([str(a) for a in args])
-    except SystemExit as stop:
-        code = stop.code if isinstance(stop.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
-
-
-def run_sweep(args: list[str], sweep: Path, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
-    return subprocess.run([EXE, "-m", *args, f"hydra.sweep.dir={sweep}"], cwd=cwd, capture_output=True, text=True,
-                          timeout=300, env=env)
-
-
-def tiny_sweep(tmp_path_factory) -> Path:
-    """One 8-run sweep (2 seeds x 2 policies x 2 hosting shares, 25 days) for the whole test session, plus a
-    job folder that failed (overrides and error.txt, no results). Shared by test_collect, test_compare and
-    test_brief through the session's base temporary folder."""
-    if EXE is None:
-        pytest.skip("the crisisflow command is not installed")
-    base = tmp_path_factory.getbasetemp()
-    sweep = base / "tiny_sweep"
-    if (base / "tiny_sweep.done").exists():
-        return sweep
-    proc = run_sweep(SWEEP_ARGS, sweep, base)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    failed = sweep / FAILED_JOB
-    (failed / ".hydra").mkdir(parents=True)
-    (failed / ".hydra" / "overrides.yaml").write_text(
-        "- sim.seed=3\n- policy=none\n- scenario.hosting_spare_share=0.1\n- sim.days=25\n")
-    (failed / "error.txt").write_text("RuntimeError: boom in the kernel\noverrides: sim.seed=3 policy=none\n")
-    (base / "tiny_sweep.done").write_text("")
-    return sweep
-
-
-@pytest.fixture(scope="session")
-def sweep(tmp_path_factory) -> Path:
-    return tiny_sweep(tmp_path_factory)
 
 
 def test_collected_table_schema_and_failures(sweep, tmp_path):
@@ -90,7 +33,7 @@ def test_collected_table_schema_and_failures(sweep, tmp_path):
         df[c] = df[c].astype(str)
     assert df["run"].nunique() == 8 and FAILED_JOB not in set(df["run"])
     assert set(df["policy"]) == {"none", "evacuation"} and set(df["scenario.hosting_spare_share"]) == {0.1, 0.3}
-    assert set(df["day"]) == set(range(DAYS))
+    assert set(df["day"]) == set(range(SWEEP_DAYS))
     # one row per run, day, indicator and key; seed and swept values are constant within a run
     assert not df.duplicated(["run", "day", "indicator", "key"]).any()
     per_run = df.groupby("run")[["seed", "policy", "scenario.hosting_spare_share"]].nunique()
@@ -117,7 +60,7 @@ def test_out_option_writes_the_same_table_elsewhere(sweep, tmp_path, capsys):
 
 
 def test_sweep_whose_jobs_all_fail_lists_each_error(tmp_path, capsys):
-    if EXE is None:
+    if CRISISFLOW is None:
         pytest.skip("the crisisflow command is not installed")
     sweep = tmp_path / "broken"
     run_sweep(["sim.seed=1", "scenario.path=/nonexistent", "sim.days=5"], sweep, tmp_path)

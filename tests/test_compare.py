@@ -5,15 +5,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from crisisflow.experiments import compare, ensemble
-from test_collect import call_main, tiny_sweep
 
+from command_helpers import call_main
 
-@pytest.fixture(scope="session")
-def sweep(tmp_path_factory) -> Path:
-    return tiny_sweep(tmp_path_factory)
 
 
 def test_comparison_table_columns_and_pairs(sweep, tmp_path, capsys):

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import pytest
 
-EXE = shutil.which("crisisflow", path=str(Path(sys.executable).parent)) or shutil.which("crisisflow")
+from command_helpers import command, run_command
+
+EXE = command("crisisflow")
 pytestmark = pytest.mark.skipif(EXE is None, reason="the crisisflow command is not installed")
 SMALL = ["scenario=demo", "sim.days=5", "output.figure=false", "output.flows=false", "sim.progress=false"]
 
 
 def sweep(args: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HYDRA_FULL_ERROR": "0", **(env or {})}
-    return subprocess.run([EXE, "-m", *SMALL, *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
+    return run_command(EXE, ["-m", *SMALL, *args], cwd, env)
 
 
 def seeds_of(sweep_dir: Path) -> list[int]:

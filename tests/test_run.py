@@ -2,25 +2,22 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
+from command_helpers import command, run_command
 from conftest import write_folder
 
-EXE = shutil.which("crisisflow", path=str(Path(sys.executable).parent)) or shutil.which("crisisflow")
+EXE = command("crisisflow")
 pytestmark = pytest.mark.skipif(EXE is None, reason="the crisisflow command is not installed")
 METADATA_KEYS = {"config", "seed", "versions", "git_commit", "wall_s", "agent_steps"}
 
 
 def run_cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "HYDRA_FULL_ERROR": "0"}
-    return subprocess.run([EXE, *args], cwd=cwd, capture_output=True, text=True, timeout=300, env=env)
+    return run_command(EXE, args, cwd)
 
 
 def test_default_run_writes_table_metadata_and_figure(tmp_path):

@@ -4,13 +4,14 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
-EXE = shutil.which("crisisflow-validate", path=str(Path(sys.executable).parent)) or shutil.which("crisisflow-validate")
+from command_helpers import command, run_command
+
+EXE = command("crisisflow-validate")
 MALI = Path(__file__).resolve().parents[2] / "shared" / "data" / "flee" / "mali2012"
 SUMMARY_KEYS = {"conflict", "ard", "ard_rescaled", "ard_sd", "ard_rescaled_sd", "ard_per_camp", "seeds", "days", "rules",
                 "wall_s", "agent_steps", "versions", "git_commit"}
@@ -19,7 +20,7 @@ pytestmark = [pytest.mark.skipif(EXE is None, reason="the crisisflow-validate co
 
 
 def validate(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([EXE, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return run_command(EXE, args, cwd)
 
 
 @pytest.fixture(scope="module")
