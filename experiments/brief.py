@@ -128,13 +128,10 @@ def route_flows(df: pd.DataFrame, runs: list[str]) -> dict[tuple[str, str], floa
     return out
 
 
-def capacity_gaps(df: pd.DataFrame, net=None) -> pd.DataFrame:
+def capacity_gaps(df: pd.DataFrame) -> pd.DataFrame:
     """Per run and site: the largest excess, over the run, of persons at the site (admitted or queued at its gate)
     over its capacity that day (compare.site_load); negative: places left at the fullest day."""
-    capacity = None
-    if net is not None:
-        capacity = {n: float(c) for n, c in zip(net.names, net.capacity) if c >= 0}
-    load = compare.site_load(df[df["indicator"].isin(["persons", "persons_in_sites", "site_occupancy"])], capacity)
+    load = compare.site_load(df[df["indicator"].isin(["persons", "persons_in_sites", "site_capacity"])])
     if load.empty:
         return pd.DataFrame(columns=["run", "key", "gap"])
     load["gap"] = load["persons"] - load["capacity"]
@@ -296,7 +293,7 @@ def brief(source: Path, by: str | None = None, baseline=None, outcome: str = "pe
                      f"(swept: {', '.join(axes_keys) or 'seed only'})")
 
     # capacity gap
-    gaps = capacity_gaps(df, net)
+    gaps = capacity_gaps(df)
     draw_gap = None
     if not gaps.empty:
         gaps = gaps.merge(outcomes[["run", by]], on="run")

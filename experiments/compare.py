@@ -16,9 +16,8 @@ outcomes, read from its tidy table (totals are the rows with key ''):
   but those on the move, waiting or stranded. NaN when the run ends before that (or no one is displaced).
 - `site_overcapacity_days`: the number of days on which at least one site has more persons at it than places:
   persons at the site's location (`persons`: admitted, or queued at its gate because it is full) above its
-  capacity that day. The capacity of a day is `persons_in_sites / site_occupancy` (so opening, closing or
-  growing sites count); on a day the site is empty it is the capacity of the nearest day with persons in it,
-  and 0 when the site is closed (`site_occupancy` missing). Sites without a capacity are left out.
+  places that day (`site_capacity`: opening, closing or growing sites count; 0 while closed). Sites without a
+  capacity are left out.
 - `returns_by_day_365`: `returned_cumulative` on day 364 (the 365th day), or on the last day of a shorter run.
 
 Per group of `--by` the table gives the number of runs, the median and the 10-90% interval over runs (NaN
@@ -55,7 +54,7 @@ SAFE_STATUSES = ["in_site", "hosted", "self_settled", "crossed_border", "evacuat
                  "locally_integrated"]
 COMPARE_COLUMNS = ["by", "group", "outcome", "runs", "n", "median", "p10", "p90", "baseline", "pairs",
                    "diff_median", "diff_p10", "diff_p90"]
-_NEEDED = {"displaced", "stranded", "evacuated_cumulative", "persons_by_status", "site_occupancy",
+_NEEDED = {"displaced", "stranded", "evacuated_cumulative", "persons_by_status", "site_capacity",
            "persons_in_sites", "persons", "returned_cumulative"}
 SITE_COLUMNS = ["persons", "persons_in_sites", "capacity"]
 
@@ -80,29 +79,19 @@ def days_to_safe(safe: np.ndarray, unsafe: np.ndarray, share: float = 0.9) -> fl
     return float(below[-1] + 1) if len(below) else 0.0
 
 
-def site_load(rows: pd.DataFrame, capacity: dict[str, float] | None = None) -> pd.DataFrame:
-    """Per ([run,] day, site): persons at the site (in it or queued at it), persons in it, and its capacity that day.
-
-    Only sites with a capacity (a `site_occupancy` series). The capacity of a day is persons_in_sites /
-    site_occupancy; on days the site is empty, that of the nearest day with persons in it (else `capacity`, the
-    network's); 0 on days the site is closed (occupancy missing).
-    """
+def site_load(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per ([run,] day, site): persons at the site (in it or queued at it), persons in it, and its places that day
+    (`site_capacity`: 0 while closed, NaN on a day without a limit). Only sites with a capacity."""
     group = ["run"] if "run" in rows.columns else []
-    sites = rows.loc[rows["indicator"] == "site_occupancy", "key"].unique()
-    sub = rows[rows["indicator"].isin(["persons", "persons_in_sites", "site_occupancy"]) & rows["key"].isin(sites)]
+    sites = rows.loc[rows["indicator"] == "site_capacity", "key"].unique()
+    sub = rows[rows["indicator"].isin(["persons", "persons_in_sites", "site_capacity"]) & rows["key"].isin(sites)]
     if sub.empty:
         return pd.DataFrame(columns=[*group, "day", "key", *SITE_COLUMNS])
     sub = sub.assign(indicator=sub["indicator"].astype(str), key=sub["key"].astype(str))
     w = sub.set_index([*group, "key", "day", "indicator"])["value"].unstack("indicator").sort_index()
     inside = w["persons_in_sites"] if "persons_in_sites" in w else pd.Series(0.0, index=w.index)
-    occ = w["site_occupancy"]
-    cap = pd.Series(np.where(occ > 0, inside / occ.where(occ > 0), np.where(occ.isna(), 0.0, np.nan)), index=w.index)
-    cap = cap.groupby(level=[*group, "key"], observed=True).transform(lambda c: c.ffill().bfill())
-    if capacity:
-        fallback = pd.Series([capacity.get(k, np.nan) for k in w.index.get_level_values("key")], index=w.index)
-        cap = cap.fillna(fallback)
     persons = w["persons"] if "persons" in w else inside
-    out = pd.DataFrame({"persons": persons.fillna(inside), "persons_in_sites": inside, "capacity": cap})
+    out = pd.DataFrame({"persons": persons.fillna(inside), "persons_in_sites": inside, "capacity": w["site_capacity"]})
     return out.reset_index()
 
 

@@ -53,6 +53,8 @@ def indicator_series(model) -> Iterator[Series]:
         yield "persons_in_sites", net.names[loc], in_site[:, loc]
         if (cap[:, loc] > 0).any():
             yield "site_occupancy", net.names[loc], np.where(cap[:, loc] > 0, in_site[:, loc] / np.maximum(cap[:, loc], 1), np.nan)
+            # places that day: 0 while the site is closed, NaN on a day it has no limit
+            yield "site_capacity", net.names[loc], np.where(cap[:, loc] >= 0, cap[:, loc], np.nan)
 
     for s in (Status.WAITING, Status.STRANDED, Status.TRAPPED):
         yield s.name.lower(), "", ts[:, :, s].sum(axis=1)

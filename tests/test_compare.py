@@ -59,13 +59,16 @@ def test_outcomes_of_one_run_follow_their_definitions():
         ("evacuated_cumulative", ""): [0, 2, 4, 7],
         ("returned_cumulative", ""): [0, 0, 1, 3],
         # site A holds 10: full on days 1-3, with 4 more queued at its gate on day 2
-        ("site_occupancy", "A"): [0.5, 1.0, 1.0, 1.0],
+        ("site_capacity", "A"): [10, 10, 10, 10],
         ("persons_in_sites", "A"): [5, 10, 10, 10],
         ("persons", "A"): [5, 10, 14, 10],
-        # site B holds 20, empty on day 0 (capacity from the nearest day), closed on day 3 with 2 persons left
-        ("site_occupancy", "B"): [0.0, 0.5, 1.0, np.nan],
+        # site B holds 20, closed on day 3 with 2 persons left at its gate
+        ("site_capacity", "B"): [20, 20, 20, 0],
         ("persons_in_sites", "B"): [0, 10, 20, 0],
         ("persons", "B"): [0, 10, 21, 2],
+        # site D has no limit on day 1 (NaN): 99 persons there are no excess
+        ("site_capacity", "D"): [5, np.nan, 5, 5],
+        ("persons", "D"): [0, 99, 0, 0],
         # site C has no capacity: never counted
         ("persons", "C"): [50, 50, 50, 50],
         ("persons_by_status", "on_the_move"): [0, 8, 5, 0],

@@ -80,6 +80,7 @@ def test_closing_site_moves_residents_as_configured(tmp_path, on_close, where, s
     assert rec.loc_status[3:, where, status].tolist() == [20, 20, 20]
     moved = series(model)
     assert moved[("site_closures_moved_cumulative", on_close)].tolist() == [0, 0, 0, 20, 20, 20]
+    assert moved[("site_capacity", "S1")].tolist() == [100, 100, 100, 0, 0, 0]  # the indicator of the same
     assert_conserved(model)
 
 
