@@ -88,6 +88,8 @@ def _uncontested(places, sizes, slots):
     n_places = slots.shape[0]
     persons = np.zeros(n_places, dtype=np.int64)
     for i in range(places.shape[0]):
+        if places[i] < 0 or places[i] >= n_places:  # compiled code does not check its indices: this does
+            raise IndexError("ranked_fit: a queued row's place has no entry in the slots table")
         persons[places[i]] += sizes[i]
     fits = persons <= slots
     open_place = ~fits & (slots > 0)

@@ -69,6 +69,12 @@ def test_ranked_fit_places_in_any_order():
     assert ok.tolist() == [False, False, True, True]
 
 
+def test_ranked_fit_refuses_a_place_outside_the_slots_table():
+    with pytest.raises(IndexError, match="slots table"):
+        ranked_fit(np.arange(2), np.array([0, 2]), np.array([1, 1]), np.zeros(2, bool), np.array([.3, .4]),
+                   np.array([1, 1]))
+
+
 def test_ranked_fit_empty_queue():
     assert ranked_fit(np.zeros(0, int), np.zeros(0, int), np.zeros(0, int), np.zeros(0, bool), np.zeros(0), np.array([3])).shape == (0,)
 
