@@ -326,13 +326,15 @@ class CrisisModel(mesa.Model):
         self._rows_alive, self._rows_in_sites = (int(k) for k in rows.sum(axis=0))
         self._in_site = self._loc_status[:, Status.IN_SITE]
         self._hosted = self._loc_status[:, Status.HOSTED]
-        self._host_places = host_places(counts[:, Status.AT_HOME, AgentType.HOST_HOUSEHOLD], self.hosting_spare_share)
+        self._host_members = counts[:, Status.AT_HOME, AgentType.HOST_HOUSEHOLD]
+        self._host_places = host_places(self._host_members, self.hosting_spare_share)
 
     def _record(self, d: int) -> None:
         rec = self.recorder
         rec.loc_status[d] = self._loc_status
         rec.type_status[d] = self._type_status
         rec.host_places[d] = self._host_places
+        rec.host_members[d] = self._host_members
         rec.site_capacity[d] = self.site_capacity
         rec.rows_alive[d] = self._rows_alive
         rec.rows_in_sites[d] = self._rows_in_sites

@@ -21,6 +21,7 @@ class Recorder:
         self.returned = np.zeros(days, dtype=np.int64)
         self.entered = np.zeros(days, dtype=np.int64)  # persons who entered the network (initial + observed)
         self.host_places = np.zeros((days, n_locations), dtype=np.int64)
+        self.host_members = np.zeros((days, n_locations), dtype=np.int32)  # host household members at home
         self.site_capacity = np.zeros((days, n_locations), dtype=np.int64)
         self.rows_alive = np.zeros(days, dtype=np.int64)
         self.rows_in_sites = np.zeros(days, dtype=np.int64)  # agents (households or groups) in sites

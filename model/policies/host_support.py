@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..codes import AgentType, LocationKind, Status
+from ..codes import LocationKind
 from ..hosting import host_places
 from .base import Policy, by_place
 from .inputs import OperationInput, plain
@@ -41,17 +41,16 @@ class HostSupport(Policy):
                 raise inp.error(f"support[{k}].places", "hosting happens in towns; expected town names or 'all'")
         self.extra[:, ~town] = 0.0
         self._base = model.hosting_spare_share.copy()
-        self.places_added = np.zeros((model.days, model.network.n_locations), dtype=np.int64)
 
     def apply(self, model: "CrisisModel") -> None:
-        d, pop = model.day, model.population
-        model.hosting_spare_share[:] = self._base + self.extra[d]
-        home = pop.active & (pop.agent_type == AgentType.HOST_HOUSEHOLD) & (pop.status == Status.AT_HOME)
-        members = np.bincount(pop.location[home], weights=pop.size[home], minlength=model.network.n_locations)
-        self.places_added[d] = host_places(members, model.hosting_spare_share) - host_places(members, self._base)
+        model.hosting_spare_share[:] = self._base + self.extra[model.day]
 
     def series(self, model: "CrisisModel") -> Iterator[tuple[str, str, np.ndarray]]:
+        """host_support_places: hosting places the support added each day, from the host household members at
+        home that the day's tally counted (the core records them)."""
         n = model.recorder.days_recorded
-        added = self.places_added[:n].astype(np.float64)
+        members = model.recorder.host_members[:n]
+        added = host_places(members, self._base + self.extra[:n]) - host_places(members, self._base)
+        added = added.astype(np.float64)
         yield "host_support_places", "", added.sum(axis=1)
         yield from by_place(model, "host_support_places", added, acted=self.extra[:n])
