@@ -117,6 +117,8 @@ def phases(hazard: np.ndarray, start_date: dt.date, emergency_start: dt.date | N
 
 
 def parse_date(text: str, source: str, key: str) -> dt.date:
+    """A config date, strictly YYYY-MM-DD; a bad one is an InputError naming its source and key (CSV tables
+    take Flee's lenient dates instead, see io_csv)."""
     try:
         return dt.date.fromisoformat(str(text))
     except ValueError:

@@ -122,7 +122,7 @@ def require_columns(table: CsvTable, names: Sequence[str]) -> None:
             raise InputError(table.source, f"no column '{name}'; expected columns {', '.join(names)}", row=table.header_line, key=name)
 
 
-def parse_date(text: str) -> date:
+def _parse_lenient_date(text: str) -> date:
     """YYYY-MM-DD, leading zeros optional as in Flee (strptime)."""
     return datetime.strptime(text, "%Y-%m-%d").date()
 
@@ -151,7 +151,7 @@ _PARSERS: dict[type, tuple[str, Callable[[str], Any]]] = {
     int: ("a whole number", _parse_int),
     float: ("a number", _parse_float),
     bool: ("true or false", _parse_bool),
-    date: ("a date YYYY-MM-DD", parse_date),
+    date: ("a date YYYY-MM-DD", _parse_lenient_date),
 }
 
 
