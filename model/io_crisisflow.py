@@ -46,14 +46,12 @@ class CrisisflowInput:
     folder: Path
     network: Network
     populations: PopulationTable
-    displaced_path: Path | None  # displaced.csv when the folder has one
-    observed_total: np.ndarray | None  # float64 [days]; needs start date and days to be read
+    displaced_path: Path | None  # displaced.csv when the folder has one (read with `read_observed_total`)
 
 
-def read_crisisflow_folder(
-    folder: str | Path, home_country: str | None = None, start_date: date | None = None, days: int | None = None
-) -> CrisisflowInput:
-    """Read a crisisflow folder; displaced.csv is interpolated only when `start_date` and `days` are given."""
+def read_crisisflow_folder(folder: str | Path, home_country: str | None = None) -> CrisisflowInput:
+    """Read a crisisflow folder: network, populations, and where its observed displacement series is, if any
+    (its days depend on the run's period: see `read_observed_total`)."""
     folder = Path(folder)
     missing = [f for f in FOLDER_FILES if not (folder / f).is_file()]
     if missing:
@@ -62,11 +60,7 @@ def read_crisisflow_folder(
     network = build_network(locs, read_routes(folder / "routes.csv"), home_country=home_country)
     populations = read_populations(folder / "populations.csv", network.names)
     displaced = folder / "displaced.csv"
-    displaced_path = displaced if displaced.is_file() else None
-    observed = None
-    if displaced_path is not None and start_date is not None and days is not None:
-        observed = read_observed_total(displaced_path, start_date, days)
-    return CrisisflowInput(folder, network, populations, displaced_path, observed)
+    return CrisisflowInput(folder, network, populations, displaced if displaced.is_file() else None)
 
 
 def _code(row: Row, key: str, enum: type[IntEnum], default: IntEnum | None = None) -> int:

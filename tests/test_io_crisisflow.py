@@ -52,7 +52,7 @@ def cf_folder(tmp_path: Path, **files: str | None) -> Path:
 
 
 def test_tiny_folder(tmp_path):
-    cf = read_crisisflow_folder(cf_folder(tmp_path), start_date=date(2020, 1, 1), days=10)
+    cf = read_crisisflow_folder(cf_folder(tmp_path))
     net = cf.network
     assert net.names == ["Port City", "Camp One", "Crossing", "Airport", "Beyond"]
     assert net.kind.tolist() == [LocationKind.TOWN, LocationKind.SITE, LocationKind.BORDER, LocationKind.HUB, LocationKind.ABROAD]
@@ -70,12 +70,12 @@ def test_tiny_folder(tmp_path):
     assert pops.agent_type == [AgentType.HOST_HOUSEHOLD, AgentType.MIGRANT, AgentType.IDP]
     assert pops.nationality == ["", "Z", ""] and pops.persons == [4000, 600, 300] and pops.group_size == [5, 1, 4]
     assert pops.no_language_access_share[1] == 0.6 and pops.rows == [2, 3, 4]
-    assert cf.observed_total.tolist() == [100, 100, 100, 150, 200, 250, 300, 300, 300, 300]
+    assert cf.displaced_path == tmp_path / "displaced.csv"
+    observed = read_observed_total(cf.displaced_path, date(2020, 1, 1), 10)
+    assert observed.tolist() == [100, 100, 100, 150, 200, 250, 300, 300, 300, 300]
 
 
-def test_observed_total_needs_the_period(tmp_path):
-    cf = read_crisisflow_folder(cf_folder(tmp_path))
-    assert cf.observed_total is None and cf.displaced_path == tmp_path / "displaced.csv"
+def test_a_folder_without_observed_displacement(tmp_path):
     bare = tmp_path / "bare"
     bare.mkdir()
     assert read_crisisflow_folder(cf_folder(bare, **{"displaced.csv": None})).displaced_path is None
@@ -119,8 +119,10 @@ def test_shipped_networks_round_trip_through_own_format(tmp_path, name):
 
 
 def _error(tmp_path: Path, **files: str | None) -> str:
+    """The message of reading the folder, and its observed series over ten days from 2020-01-01, as a run does."""
     with pytest.raises(InputError) as err:
-        read_crisisflow_folder(cf_folder(tmp_path, **files), start_date=date(2020, 1, 1), days=10)
+        cf = read_crisisflow_folder(cf_folder(tmp_path, **files))
+        read_observed_total(cf.displaced_path, date(2020, 1, 1), 10)
     return str(err.value)
 
 
