@@ -107,7 +107,7 @@ def test_overlapping_rules_that_agree_are_accepted(tmp_path):
 def test_bad_input_names_the_key(tmp_path, crossings, key):
     with pytest.raises(InputError) as err:
         border_model(tmp_path, crossings)
-    assert key in str(err.value) and "policy config" in str(err.value)
+    assert err.value.key == key and "policy config" in str(err.value)
 
 
 def test_config_composes_and_runs_on_the_demo_scenario():

@@ -96,7 +96,7 @@ def test_undocumented_share_overrides_the_data_reproducibly(tmp_path):
 def test_bad_input_names_the_key(tmp_path, kwargs, key):
     with pytest.raises(InputError) as err:
         border_model(tmp_path, ConsularDocuments(**kwargs))
-    assert key in str(err.value) and "policy config" in str(err.value)
+    assert err.value.key == key and "policy config" in str(err.value)
 
 
 def test_config_composes_and_runs_on_the_demo_scenario():

@@ -134,7 +134,7 @@ def test_persons_conserved_with_hubs_and_missions(tmp_path):
 def test_bad_input_names_the_key(tmp_path, kwargs, key):
     with pytest.raises(InputError) as err:
         hub_model(tmp_path, Evacuation(**kwargs))
-    assert key in str(err.value) and "policy config" in str(err.value)
+    assert err.value.key == key and "policy config" in str(err.value)
 
 
 def test_config_composes_and_runs_on_the_demo_scenario():

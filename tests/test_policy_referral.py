@@ -94,7 +94,7 @@ def test_protected_status_keeps_referred_persons_from_counting_as_stranded(tmp_p
 def test_bad_input_names_the_key(tmp_path, kwargs, key):
     with pytest.raises(InputError) as err:
         hub_model(tmp_path, Referral(**kwargs))
-    assert key in str(err.value) and "policy config" in str(err.value)
+    assert err.value.key == key and "policy config" in str(err.value)
 
 
 def test_config_composes_and_runs_on_the_demo_scenario():
