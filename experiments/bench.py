@@ -268,7 +268,7 @@ def bench(quick: bool = False, seed: int = 0) -> dict:
               f"Numba {numba.__version__} ({numba.config.NUMBA_NUM_THREADS} threads), load {load_before[0]:.2f}")
 
     _progress("Flee mali2012, default config ...")
-    flee_reps = 1 if quick else 7  # a half-second run, which a busy second core slows by up to a third
+    flee_reps = 1 if quick else 7  # a half-second run, whose time moves by up to a third from run to run here
     flee_args = ["--one", "flee", *(["--days", "20"] if quick else []), "--reps", str(flee_reps)]
     flee = run_child(flee_args)
     _progress(f"  {flee['agent_steps']:,} agent-steps in {flee['wall_s']:.2f} s on {flee['threads']} thread(s)")

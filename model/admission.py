@@ -81,7 +81,7 @@ def ranked_fit(rows: np.ndarray, places: np.ndarray, sizes: np.ndarray, priority
 _B1, _I1, _I4, _I8, _F8 = (types.Array(t, 1, "C") for t in (boolean, int8, int32, int64, float64))
 
 
-@njit(types.Tuple((_B1, _I8, _F8))(_I8, _I8, _I8), cache=True)
+@njit(types.Tuple((_B1, _I8, _I8))(_I8, _I8, _I8), cache=True)
 def _uncontested(places, sizes, slots):
     """Persons queued at each place (`demand`), the rows admitted because everyone at their place fits, and
     the rows of contested places (more persons than slots, and some slots), in queue order."""
@@ -101,10 +101,10 @@ def _uncontested(places, sizes, slots):
         admitted[i] = fits[p]
         contested[k] = i
         k += open_place[p]
-    return admitted, contested[:k].copy(), persons.astype(np.float64)
+    return admitted, contested[:k].copy(), persons
 
 
-@njit(void(_I8, _I8, _I8, _B1, _F8, _F8, _I8, _B1), cache=True)
+@njit(void(_I8, _I8, _I8, _B1, _F8, _I8, _I8, _B1), cache=True)
 def _fit_contested(contested, all_places, sizes, priority, keys, demand, slots, admitted):
     """Decide the rows `contested` (queue positions, in order; keys[k] is the key of contested[k]) into
     `admitted`: each place's rows sorted by priority first, then the first 32 bits of the key, then

@@ -235,7 +235,6 @@ def _arrive(i, status, location, path, path_pos, link_km_left, cleared, active, 
 MAX_LEGS = 4
 
 
-
 @njit(cache=True, inline="always")
 def _journey(i, seed, day, s, agent_type, size, status, location, origin, days_displaced, wait_days,
              path, path_pos, link_km_left, has_documents, p_continue, choice, travel, flows, crossings, displaced):
@@ -298,12 +297,13 @@ def move_agents(seed, day,
                 flows_out, crossings_out, displaced_out, row_lists, list_counts):
     """Stay or leave, choose a path, travel within the day's budget, arrive; move on from towns with distance left.
 
-    p_depart[t, status, loc] (C order): daily probability to leave; p_continue[t, loc]: probability to move on from a
-    town reached today with distance left (Flee chains hops the same way); choice_*: the day's choice tables
-    (see `choice_tables`); speed[t, mode]: km per day; loc_gated[loc]: arrivals queue there for admission (sites
-    with a hard capacity, border points with a processing capacity, evacuation hubs). A host household that
-    leaves home becomes an IDP and chooses as one. Outputs per thread: flows_out[c, edge] persons over each edge, crossings_out[c, country] persons
-    crossing a border into a country, displaced_out[c, type] persons newly displaced (by type at home).
+    p_depart[t, status, loc] (C order): daily probability to leave; p_continue[t, loc]: probability to move on
+    from a town reached today with distance left (Flee chains hops the same way); choice_*: the day's choice
+    tables (see `choice_tables`); speed[t, mode]: km per day; loc_gated[loc]: arrivals queue there for admission
+    (sites with a hard capacity, border points with a processing capacity, evacuation hubs). A host household
+    that leaves home becomes an IDP and chooses as one. Outputs per thread: flows_out[c, edge] persons over each
+    edge, crossings_out[c, country] persons crossing a border into a country, displaced_out[c, type] persons
+    newly displaced (by type at home).
 
     It also lists, block by block, the rows that admission and hosting act on next, so that neither scans the
     population again: row_lists[0] the queued (waiting or stranded), row_lists[1] the self-settled at places

@@ -131,7 +131,6 @@ class CrisisflowRules(RuleSet):
 
     def __init__(self, cfg, scenario):
         super().__init__(scenario, cfg.awareness_hops)
-        self.cfg = cfg
         self.displaced_from_sites = bool(cfg.displaced_from_sites)
         self.day0_in_sites = bool(cfg.day0_in_sites)
         net, paths = self.net, self.paths
@@ -151,7 +150,6 @@ class CrisisflowRules(RuleSet):
         self._kind_move = np.array([getattr(cfg.move_kind, k.name.lower()) for k in LocationKind])[kind]
         self._is = {k: kind == k for k in LocationKind}
         self._may_cross = per_type(cfg.may_cross_border) > 0
-        self._requires_documents = bool(cfg.border_requires_documents)
         # pull of each kind of place by type [T, L]; places have one kind, so the four terms never overlap
         self._kind_pull = np.zeros((N_TYPE, net.n_locations))
         for weight, k in ((cfg.pull_site, LocationKind.SITE), (cfg.pull_hub, LocationKind.HUB),
@@ -199,7 +197,7 @@ class CrisisflowRules(RuleSet):
         allowed = st.border_open.copy()
         crossing = self.net.edge_border
         allowed[~self._may_cross] &= ~crossing[None, :]
-        if self._requires_documents:
+        if self.w.border_requires_documents:
             allowed[:, 0, :] &= ~crossing[None, :]
         return allowed
 

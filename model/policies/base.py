@@ -82,7 +82,9 @@ class Candidates:
         """The candidate rows, with the rows added since the last call, and the rows edited since, that qualify."""
         if len(pop.edited) > self._edits_seen:
             edited = np.unique(np.asarray(pop.edited[self._edits_seen:], dtype=np.int64))
-            edited = edited[edited < self._scanned]  # rows not scanned yet are scanned below
+            # rows not scanned yet are scanned below; a row that left the network was dropped for good (an
+            # operation may have counted its leaving) and stays dropped
+            edited = edited[(edited < self._scanned) & pop.active[edited]]
             self._edits_seen = len(pop.edited)
             self.rows = np.union1d(self.rows, edited[self._qualifies(pop, edited)])
         if pop.n > self._scanned:

@@ -54,8 +54,8 @@ class ConsularDocuments(Policy):
             self._set_undocumented(model, inp)
         self._issued = np.zeros((model.days, len(self._points)), dtype=np.int64)  # persons per day by point
         self._undocumented = np.zeros(model.days, dtype=np.int64)
-        # documents are only issued during a run, never taken away, and no row becomes a migrant: today's
-        # undocumented migrants are among yesterday's, plus rows added since
+        # the daily stages only issue documents and never make a row a migrant: today's undocumented migrants
+        # are among yesterday's, plus rows added since (and rows changed through their Mesa agents)
         self._undocumented_rows = Candidates(
             lambda pop, new: (pop.agent_type[new] == AgentType.MIGRANT) & ~pop.has_documents[new])
 
