@@ -348,11 +348,17 @@ def move_agents(seed, day,
         list_counts[chunk, 1] = n_settled
 
 
-def listed_rows(row_lists: np.ndarray, list_counts: np.ndarray, k: int, n: int) -> np.ndarray:
+@njit(_I8(_I8_2, _I8_2, int64, int64), cache=True)
+def listed_rows(row_lists, list_counts, k, n):
     """The rows of list k (0: queued, 1: self-settled at hostable places) written by `move_agents`, in row order."""
-    starts = [chunk_bounds(c, n)[0] + c for c in range(N_CHUNKS)]  # block c's list starts one slot per block on
-    parts = [row_lists[k, start: start + list_counts[c, k]] for c, start in enumerate(starts) if list_counts[c, k]]
-    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+    out = np.empty(list_counts[:, k].sum(), dtype=np.int64)
+    filled = 0
+    for chunk in range(N_CHUNKS):
+        start = chunk_bounds(chunk, n)[0] + chunk  # block c's list starts one slot per block on
+        m = list_counts[chunk, k]
+        out[filled: filled + m] = row_lists[k, start: start + m]
+        filled += m
+    return out
 
 
 @njit(float64[:](int64), cache=True)
