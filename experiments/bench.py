@@ -263,12 +263,12 @@ def bench(quick: bool = False, seed: int = 0) -> dict:
     common = ["--seed", str(seed)]
     if quick:
         common += ["--scale", "0.02", "--days", "15"]
-    reps = 1 if quick else 3
+    reps = 1 if quick else 5  # five runs of each: a median of three moved with one slow run on this noisy machine
     _progress(f"crisisflow-bench{' --quick' if quick else ''}: {os.cpu_count()} cores, "
               f"Numba {numba.__version__} ({numba.config.NUMBA_NUM_THREADS} threads), load {load_before[0]:.2f}")
 
     _progress("Flee mali2012, default config ...")
-    flee_reps = 1 if quick else 7  # a half-second run, whose time moves by up to a third from run to run here
+    flee_reps = 1 if quick else 11  # a half-second run, whose time moves by up to a third from run to run here
     flee_args = ["--one", "flee", *(["--days", "20"] if quick else []), "--reps", str(flee_reps)]
     flee = run_child(flee_args)
     _progress(f"  {flee['agent_steps']:,} agent-steps in {flee['wall_s']:.2f} s on {flee['threads']} thread(s)")
@@ -279,13 +279,13 @@ def bench(quick: bool = False, seed: int = 0) -> dict:
 
     two = min(2, numba.config.NUMBA_NUM_THREADS)
     _progress("synthetic Haiti-like, households ...")
-    households_runs = synthetic_series("households", (two,), reps, common, budget_s=90.0)[two]
+    households_runs = synthetic_series("households", (two,), reps, common, budget_s=120.0)[two]
     _progress(f"synthetic Haiti-like, persons on {two} and on 1 thread, in turns ...")
-    persons_runs = synthetic_series("persons", tuple(dict.fromkeys((two, 1))), reps, common, budget_s=180.0)
+    persons_runs = synthetic_series("persons", tuple(dict.fromkeys((two, 1))), reps, common, budget_s=240.0)
     two_threads, one_thread = persons_runs[two], persons_runs[1]
 
     _progress("warm start of `crisisflow` ...")
-    warm = warm_start(1, ("sim.days=30", "output.figure=false")) if quick else warm_start(3)
+    warm = warm_start(1, ("sim.days=30", "output.figure=false")) if quick else warm_start(reps)
 
     households, persons = median_of(households_runs), median_of(two_threads)
     single = median_of(one_thread)
