@@ -9,6 +9,11 @@ numbers are counter-based (`model.rng`), so the result
 is the same on any number of threads. Each kernel has a plain NumPy twin in
 `model.kernels_numpy`; tests check the two agree draw for draw.
 
+Inside a block, the loops over rows read the block's columns as views indexed from 0 (`status[lo:hi]`): an
+index that starts at 0 is one Numba and LLVM know to be non-negative, while a row number from `lo` makes every
+access carry Python's negative-index wrap-around, which kept the loops from being tightened (the daily tally of
+2.77 M rows: 5.8 ms against 3.9 ms on two threads).
+
 Departure probabilities, destination pulls and border permissions arrive as
 small per-location tables computed by the rule set each day, so one kernel
 serves crisisflow's own push/pull rules and the Flee-compatible rules alike.
@@ -318,32 +323,38 @@ def move_agents(seed, day,
     for chunk in prange(N_CHUNKS):
         lo, hi = chunk_bounds(chunk, n)
         tid = numba.get_thread_id()
+        # the block's rows as views indexed from 0 (see the module docstring)
+        act, typ, st, loc = active[lo:hi], agent_type[lo:hi], status[lo:hi], location[lo:hi]
+        displaced_days = days_displaced[lo:hi]
         draw = np.empty(hi - lo)
-        for i in range(lo, hi):  # every row's draw to leave, in a loop of its own: it runs on vector lanes
-            draw[i - lo] = rng.uniform(seed, i, day, rng.LEAVE)
-        base = lo + chunk  # the block's lists start here: one spare slot per block (see below)
+        for j in range(hi - lo):  # every row's draw to leave, in a loop of its own: it runs on vector lanes
+            draw[j] = rng.uniform(seed, lo + j, day, rng.LEAVE)
+        # the block's lists: one spare slot per block (see below)
+        queued = row_lists[0, lo + chunk: hi + chunk + 1]
+        settled = row_lists[1, lo + chunk: hi + chunk + 1]
         n_queued = 0
         n_settled = 0
-        for i in range(lo, hi):
-            s = status[i]
-            if active[i] & (s < _FIRST_EXIT):  # not the rows that left the network
-                days_displaced[i] += np.int32(s > _LAST_HOME)
-                if (s == _ON_THE_MOVE) | (draw[i - lo] < leave_p[(np.int64(agent_type[i]) * n_status + s) * n_loc
-                                                                  + location[i]]):
+        for j in range(hi - lo):
+            i = lo + j
+            s = st[j]
+            if act[j] & (s < _FIRST_EXIT):  # not the rows that left the network
+                displaced_days[j] += np.int32(s > _LAST_HOME)
+                if (s == _ON_THE_MOVE) | (draw[j] < leave_p[np.uint64((np.int64(typ[j]) * n_status + s) * n_loc
+                                                                      + loc[j])]):
                     _journey(i, seed, day, s, agent_type, size, status, location, origin, days_displaced,
                              wait_days, path, path_pos, link_km_left, has_documents, p_continue,
                              (choice_cum, choice_total, choice_last, path_start),
                              (cleared, active, speed, path_nedges, path_edges, edge_to, edge_km, edge_mode, edge_border,
                               edge_open, border_allowed, loc_kind, loc_gated, loc_country),
                              flows_out[tid], crossings_out[tid], displaced_out[tid])
-                    s = status[i]
+                    s = st[j]
             # list the row: written unconditionally one past the rows found, which stays in the block's range
-            live = active[i]
-            row_lists[0, base + n_queued] = i
+            live = act[j]
+            queued[n_queued] = i
             n_queued += live & ((s == _WAITING) | (s == _STRANDED))
             if s == _SELF_SETTLED:
-                row_lists[1, base + n_settled] = i
-                n_settled += live & loc_hostable[location[i]]
+                settled[n_settled] = i
+                n_settled += live & loc_hostable[loc[j]]
         list_counts[chunk, 0] = n_queued
         list_counts[chunk, 1] = n_settled
 
@@ -372,20 +383,22 @@ def months_displaced_term(days):
 
 
 @njit(cache=True, inline="always")
-def _goes_home(i, seed, day, s, status, location, origin, days_displaced, return_logit, time_weight, months_term):
-    """Recovery, for active row i with status s: a displaced agent in a site, hosted, self-settled or queued
-    goes home with a daily logit probability (see `return_home`); True if it went."""
+def _goes_home(j, row, seed, day, s, status, location, origin, days_displaced, return_logit, time_weight,
+               months_term):
+    """Recovery, for an active row with status s, at j in the block's views `status` .. `days_displaced` (`row`
+    in the population): a displaced agent in a site, hosted, self-settled or queued goes home with a daily logit
+    probability (see `return_home`); True if it went."""
     if np.uint8(s - _IN_SITE) > np.uint8(_STRANDED - _IN_SITE):  # the returnable statuses are IN_SITE..STRANDED
         return False
-    o = origin[i]
+    o = origin[j]
     if o < 0:
         return False
-    d = days_displaced[i]
+    d = days_displaced[j]
     x = return_logit[o] - time_weight * (months_term[d] if d < months_term.shape[0] else np.log1p(d / 30.0))
     p = 1.0 / (1.0 + np.exp(-x))
-    if rng.uniform(seed, i, day, rng.RETURN) < p:
-        status[i] = _RETURNED
-        location[i] = o
+    if rng.uniform(seed, row, day, rng.RETURN) < p:
+        status[j] = _RETURNED
+        location[j] = o
         return True
     return False
 
@@ -403,10 +416,13 @@ def return_home(seed, day, active, status, location, origin, days_displaced, siz
     for chunk in prange(N_CHUNKS):
         lo, hi = chunk_bounds(chunk, n)
         tid = numba.get_thread_id()
-        for i in range(lo, hi):
-            if active[i] and _goes_home(i, seed, day, status[i], status, location, origin, days_displaced,
-                                        return_logit, time_weight, months_term):
-                returned_out[tid] += size[i]
+        # the block's rows as views indexed from 0 (see the module docstring)
+        act, st, loc, org, displaced_days = (active[lo:hi], status[lo:hi], location[lo:hi], origin[lo:hi],
+                                             days_displaced[lo:hi])
+        for j in range(hi - lo):
+            if act[j] and _goes_home(j, lo + j, seed, day, st[j], st, loc, org, displaced_days, return_logit,
+                                     time_weight, months_term):
+                returned_out[tid] += size[lo + j]
 
 
 @njit(void(_B1, _I1, _I1, _I4, _I4, _I4, _I8_4, _I8_3, _I8_2, _I8_2,
@@ -435,27 +451,31 @@ def tally(active, agent_type, status, location, origin, size, by_place_status_ty
         tid = numba.get_thread_id()
         counts = by_place_status_type[tid].reshape(-1)
         by_origin = displaced_by_origin[tid]
+        # the block's rows as views indexed from 0 (see the module docstring)
+        act, typ, st, loc, org, sizes = (active[lo:hi], agent_type[lo:hi], status[lo:hi], location[lo:hi],
+                                         origin[lo:hi], size[lo:hi])
+        displaced_days = days_displaced[lo:hi]  # read only when returning
         alive = 0
         in_sites = 0
-        for i in range(lo, hi):
-            s = status[i]
-            if active[i]:
-                sz = size[i]
-                if returning and _goes_home(i, seed, day, s, status, location, origin, days_displaced,
-                                            return_logit, time_weight, months_term):
+        for j in range(hi - lo):
+            s = st[j]
+            if act[j]:
+                sz = sizes[j]
+                if returning and _goes_home(j, lo + j, seed, day, s, st, loc, org, displaced_days, return_logit,
+                                            time_weight, months_term):
                     s = _RETURNED
                     returned_out[tid] += sz
-                counts[(np.int64(location[i]) * n_status + s) * n_type + agent_type[i]] += sz
+                counts[np.uint64((np.int64(loc[j]) * n_status + s) * n_type + typ[j])] += sz
                 alive += 1
                 in_sites += s == _IN_SITE
                 if s > _LAST_HOME:
-                    o = origin[i]
+                    o = org[j]
                     if o >= 0:
                         by_origin[o] += sz
             elif s >= _FIRST_EXIT:
-                o = origin[i]
+                o = org[j]
                 if o >= 0:
-                    by_origin[o] += size[i]
-                exits_by_type_status[tid, agent_type[i], s] += size[i]
+                    by_origin[o] += sizes[j]
+                exits_by_type_status[tid, typ[j], s] += sizes[j]
         row_counts[tid, 0] += alive
         row_counts[tid, 1] += in_sites
