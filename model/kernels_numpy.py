@@ -200,7 +200,10 @@ def _travel(rows: np.ndarray, budget: np.ndarray, agent_type: np.ndarray, size: 
     way ahead is shut, it queues at a crossing point or its budget runs out. Paths have at most MAX_HOPS
     edges, so there are at most MAX_HOPS passes.
     """
-    ended, left = [rows[:0]], [budget[:0]]
+    lost = path[rows] < 0  # on the move without a path (written from outside the kernels): they stop where they stand
+    _settle(rows[lost], status, path, path_pos, link_km_left)
+    ended, left = [rows[lost]], [budget[lost]]
+    rows, budget = rows[~lost], budget[~lost]
     while len(rows):
         p = path[rows]
         at_end = path_pos[rows] >= path_nedges[p]

@@ -385,6 +385,21 @@ def test_choice_frequencies_match_softmax(impl) -> None:
 
 
 @pytest.mark.parametrize("impl", IMPLS.values(), ids=IMPLS.keys())
+def test_on_the_move_without_a_path_stops_where_it_stands(impl) -> None:
+    # a status written from outside the kernels (a Mesa agent set on the move, no path): the kernel must not read
+    # path -1 (the compiled journey indexes paths without wrap-around), and the agent settles in town C
+    world = star_world()
+    tb = fixed_tables(world, np.zeros(4), 1000.0)
+    tb["p_depart"][:] = 0.0  # nobody decides to leave: only the row on the move acts
+    st = at_home(2, 0)
+    st["status"][0] = Status.ON_THE_MOVE
+    out = move(impl, world, st, tb, SEED, 0)
+    assert st["status"][0] == Status.SELF_SETTLED and st["location"][0] == 0 and st["path"][0] == -1
+    assert st["status"][1] == Status.AT_HOME
+    assert out["flows"].sum() == 0
+
+
+@pytest.mark.parametrize("impl", IMPLS.values(), ids=IMPLS.keys())
 def test_travel_three_edges_by_hand(impl) -> None:
     # S - X - Y - Z, 100 km each, 250 km a day: day 1 covers S-X (0.4 day) and X-Y (0.4 day), then 0.2 day
     # (50 km) of Y-Z, leaving 50 km; day 2 needs 0.2 day and arrives in town Z, where the agent settles
