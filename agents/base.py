@@ -1,6 +1,8 @@
 """Mesa agents as views of population rows: reading or writing an attribute reads or writes the arrays."""
 from __future__ import annotations
 
+import numbers
+
 import mesa
 
 from ..model.codes import AgentType, Status
@@ -19,9 +21,24 @@ class ArrayField:
         return agent.model.population.arrays[self.name][agent.row].item()
 
     def __set__(self, agent, value):
+        bounds = _index_bounds(agent.model).get(self.name)
+        if bounds is not None and not (isinstance(value, numbers.Integral) and bounds[0] <= value < bounds[1]):
+            # the kernels index tables with these fields and do not check their indices: a value out of range
+            # would read or write outside a table
+            raise ValueError(f"{type(agent).__name__} row {agent.row}: {self.name} = {value!r}; expected an "
+                             f"integer from {bounds[0]} to {bounds[1] - 1}")
         population = agent.model.population
         population.arrays[self.name][agent.row] = value
         population.note_edit(agent.row)  # operations' candidate lists look at the row again
+
+
+def _index_bounds(model) -> dict[str, tuple[int, int]]:
+    """[low, high) of each field that indexes a table of the model: places, paths, nationalities, codes."""
+    n_loc, n_paths = model.network.n_locations, len(model.paths.end)
+    longest = int(model.paths.n_edges.max(initial=0))
+    return {"location": (0, n_loc), "origin": (-1, n_loc), "path": (-1, n_paths), "path_pos": (0, longest + 1),
+            "status": (0, len(Status)), "nationality": (-1, len(model.scenario.nationalities)),
+            "size": (1, 2**31), "days_displaced": (0, 2**31), "wait_days": (0, 2**31)}
 
 
 class ArrayAgent(mesa.Agent):

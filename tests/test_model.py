@@ -141,6 +141,13 @@ def test_mesa_faces_read_and_write_the_arrays(default_run):
     assert model.population.location[agent.row] == 3
     agent.has_documents = False
     assert not model.population.has_documents[agent.row]
+    # fields the kernels index tables with take only values inside those tables, and say which
+    for field, bad in (("location", -1), ("location", model.network.n_locations), ("status", 13), ("path", -2),
+                       ("origin", 2.5)):
+        with pytest.raises(ValueError, match=rf"row {agent.row}: {field} = {bad!r}; expected an integer from"):
+            setattr(agent, field, bad)
+    assert model.population.location[agent.row] == 3
+    agent.origin = -1  # nowhere: allowed
     # a host household that fled is an IDP now: its face follows its row's type
     fled = np.nonzero(model.population.active & (model.population.agent_type == AgentType.IDP)
                       & (model.population.origin >= 0))[0]
