@@ -13,6 +13,7 @@ One day, always in this order:
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import mesa
@@ -276,19 +277,25 @@ class CrisisModel(mesa.Model):
         return (kernels.listed_rows(self._row_lists, counts, 0, pop.n),
                 kernels.listed_rows(self._row_lists, counts, 1, pop.n))
 
+    @functools.cached_property
+    def _return_weights(self) -> tuple[float, float, float, float]:
+        """The return logit's weights (base, safety, rebuilt, time) as plain floats, read once: a config lookup
+        costs microseconds, and recovery reads them daily (Flee's rules have none, and no recovery phase)."""
+        names = ("return_base", "return_safety", "return_rebuilt", "return_time")
+        return tuple(float(self.rules_cfg[k]) for k in names)
+
     def _return_logit(self, d: int) -> np.ndarray:
         """The return logit at each origin today: safety, rebuilt housing and support (see `kernels.return_home`)."""
-        c = self.rules_cfg
+        base, safety, rebuilt, _ = self._return_weights
         tl = self.scenario.timeline
-        logit = (c.return_base + c.return_safety * (1.0 - tl.hazard[d]) + c.return_rebuilt * (1.0 - tl.damage[d])
-                 + self.return_support)
+        logit = base + safety * (1.0 - tl.hazard[d]) + rebuilt * (1.0 - tl.damage[d]) + self.return_support
         return logit.astype(np.float64)
 
     def _returns(self, d: int) -> None:
         returned = np.zeros(kernels.N_PARTIALS, dtype=np.int64)
         pop = self.population
         kernels.return_home(self.seed_value, d, pop.active, pop.status, pop.location, pop.origin, pop.days_displaced,
-                            pop.size, self._return_logit(d), float(self.rules_cfg.return_time), self._months_term,
+                            pop.size, self._return_logit(d), self._return_weights[3], self._months_term,
                             returned)
         self.recorder.returned[d] = returned.sum()
 
@@ -312,7 +319,7 @@ class CrisisModel(mesa.Model):
         returning = returns_on is not None
         d, logit, time_weight = 0, np.zeros(L), 0.0  # read only when returning
         if returning:
-            d, logit, time_weight = returns_on, self._return_logit(returns_on), float(self.rules_cfg.return_time)
+            d, logit, time_weight = returns_on, self._return_logit(returns_on), self._return_weights[3]
         kernels.tally(pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size,
                       counts, exits, by_origin, rows, returning, self.seed_value, d, pop.days_displaced, logit,
                       time_weight, self._months_term, returned)
