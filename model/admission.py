@@ -169,26 +169,17 @@ def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, 
     `filters` are callables (queued rows, their locations) -> mask of rows that may be admitted today
     (evacuation eligibility, for example); the others keep their place in the queue.
     """
-    status = pop.status
-    loc = pop.location[queued]
-    size = pop.size[queued]
-    priority = queue_priority(pop, queued)
-
-    def key(rows: np.ndarray) -> np.ndarray:
-        return rng.uniform_array(seed, rows, day, rng.QUEUE_ORDER)
-
+    queued = np.ascontiguousarray(queued, dtype=np.int64)
+    eligible = np.ones(len(queued), dtype=np.bool_)
     if filters:
-        eligible = np.ones(len(queued), dtype=np.bool_)
+        loc = pop.location[queued]
         for allowed in filters:
             eligible &= allowed(queued, loc)
-        ok = np.zeros(len(queued), dtype=np.bool_)
-        ok[eligible] = ranked_fit(queued[eligible], loc[eligible], size[eligible], priority[eligible], key, slots)
-    else:
-        ok = ranked_fit(queued, loc, size, priority, key, slots)
     admitted_persons = np.zeros(net.n_locations, dtype=np.int64)
-    evacuated = _settle_queue(np.ascontiguousarray(queued, dtype=np.int64), ok, net.kind, pop.location, pop.size,
-                              status, pop.cleared, pop.path, pop.active, pop.wait_days, int(stranded_after),
-                              admitted_persons)
+    evacuated = _admit_queue(queued, eligible, np.ascontiguousarray(slots, dtype=np.int64), np.uint64(seed),
+                             np.uint64(day), pop.referred, pop.unaccompanied_child, pop.trafficking_victim, net.kind,
+                             pop.location, pop.size, pop.status, pop.cleared, pop.path, pop.active, pop.wait_days,
+                             int(stranded_after), admitted_persons)
     return AdmissionResult(evacuated_rows=evacuated, admitted_persons=admitted_persons)
 
 
@@ -227,3 +218,31 @@ def _settle_queue(queued, ok, loc_kind, location, size, status, cleared, path, a
             if wait_days[i] >= stranded_after:
                 status[i] = _STRANDED
     return evacuated[:n_evacuated].copy()
+
+
+@njit(_I8(_I8, _B1, _I8, uint64, uint64, _B1, _B1, _B1, _I1, _I4, _I4, _I1, _B1, _I4, _B1, _I4, int64, _I8),
+      cache=True)
+def _admit_queue(queued, eligible, slots, seed, day, referred, unaccompanied_child, trafficking_victim, loc_kind,
+                 location, size, status, cleared, path, active, wait_days, stranded_after, admitted_persons):
+    """The day's admission in one compiled call (it runs every day on queues of thousands of rows): the eligible
+    queued rows are ranked and fitted to the slots as `ranked_fit` does, with `queue_priority` and the
+    QUEUE_ORDER draw as key, and the outcome is written by `_settle_queue`; returns the evacuated rows."""
+    rows = queued[eligible]
+    places = np.empty(rows.shape[0], dtype=np.int64)
+    sizes = np.empty(rows.shape[0], dtype=np.int64)
+    priority = np.empty(rows.shape[0], dtype=np.bool_)
+    for k in range(rows.shape[0]):
+        i = rows[k]
+        places[k] = location[i]
+        sizes[k] = size[i]
+        priority[k] = referred[i] | unaccompanied_child[i] | trafficking_victim[i]
+    fits, contested, demand = _uncontested(places, sizes, slots)
+    if contested.shape[0]:
+        keys = np.empty(contested.shape[0])
+        for c in range(contested.shape[0]):
+            keys[c] = rng.uniform(seed, rows[contested[c]], day, rng.QUEUE_ORDER)
+        _fit_contested(contested, places, sizes, priority, keys, demand, slots, fits)
+    ok = np.zeros(queued.shape[0], dtype=np.bool_)
+    ok[eligible] = fits
+    return _settle_queue(queued, ok, loc_kind, location, size, status, cleared, path, active, wait_days,
+                         stranded_after, admitted_persons)
