@@ -31,9 +31,10 @@ from .scenario import Scenario
 
 
 #: populations smaller than this run their kernels on one thread (results are the same on any thread count).
-#: On a quiet 2-core machine a second thread already paid on mali2012 (90,000 rows: 0.385 s against 0.455 s a
-#: run) and libya_2011 (336,000 rows: 2.3-2.7 s against 3.0-3.1 s), and made no difference on demo (23,000)
-SERIAL_BELOW_ROWS = 20_000
+#: Whole runs side by side in one process on a 2-core machine (2026-11-29, medians of 5-9): demo (23,000 rows)
+#: 0.22 s on one thread against 0.26 s on two; mali2012 (90,000) 0.46 s either way; libya_2011 (336,000) 2.14 s
+#: against 1.92 s
+SERIAL_BELOW_ROWS = 50_000
 
 
 class CrisisModel(mesa.Model):
