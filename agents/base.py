@@ -21,24 +21,31 @@ class ArrayField:
         return agent.model.population.arrays[self.name][agent.row].item()
 
     def __set__(self, agent, value):
-        bounds = _index_bounds(agent.model).get(self.name)
-        if bounds is not None and not (isinstance(value, numbers.Integral) and bounds[0] <= value < bounds[1]):
-            # the kernels index tables with these fields and do not check their indices: a value out of range
-            # would read or write outside a table
-            raise ValueError(f"{type(agent).__name__} row {agent.row}: {self.name} = {value!r}; expected an "
-                             f"integer from {bounds[0]} to {bounds[1] - 1}")
+        bounds = _INDEX_BOUNDS.get(self.name)
+        if bounds is not None:
+            low, high = bounds(agent.model)
+            if not (isinstance(value, numbers.Integral) and low <= value < high):
+                # the kernels index tables with these fields and do not check their indices: a value out of range
+                # would read or write outside a table
+                raise ValueError(f"{type(agent).__name__} row {agent.row}: {self.name} = {value!r}; expected an "
+                                 f"integer from {low} to {high - 1}")
         population = agent.model.population
         population.arrays[self.name][agent.row] = value
         population.note_edit(agent.row)  # operations' candidate lists look at the row again
 
 
-def _index_bounds(model) -> dict[str, tuple[int, int]]:
-    """[low, high) of each field that indexes a table of the model: places, paths, nationalities, codes."""
-    n_loc, n_paths = model.network.n_locations, len(model.paths.end)
-    longest = int(model.paths.n_edges.max(initial=0))
-    return {"location": (0, n_loc), "origin": (-1, n_loc), "path": (-1, n_paths), "path_pos": (0, longest + 1),
-            "status": (0, len(Status)), "nationality": (-1, len(model.scenario.nationalities)),
-            "size": (1, 2**31), "days_displaced": (0, 2**31), "wait_days": (0, 2**31)}
+#: [low, high) of each field that indexes a table of the model (places, paths, nationalities, codes) or counts
+_INDEX_BOUNDS = {
+    "location": lambda model: (0, model.network.n_locations),
+    "origin": lambda model: (-1, model.network.n_locations),
+    "path": lambda model: (-1, len(model.paths.end)),
+    "path_pos": lambda model: (0, int(model.paths.n_edges.max(initial=0)) + 1),
+    "status": lambda model: (0, len(Status)),
+    "nationality": lambda model: (-1, len(model.scenario.nationalities)),
+    "size": lambda model: (1, 2**31),
+    "days_displaced": lambda model: (0, 2**31),
+    "wait_days": lambda model: (0, 2**31),
+}
 
 
 class ArrayAgent(mesa.Agent):

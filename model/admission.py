@@ -29,7 +29,7 @@ class AdmissionResult:
 
 def queue_priority(pop: Population, rows: np.ndarray) -> np.ndarray:
     """Who goes first in a queue: referred persons and the vulnerable (unaccompanied children, victims of
-    trafficking)."""
+    trafficking). `_admit_queue` applies the same rule in compiled code."""
     return pop.referred[rows] | pop.unaccompanied_child[rows] | pop.trafficking_victim[rows]
 
 

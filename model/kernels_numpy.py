@@ -200,7 +200,7 @@ def _travel(rows: np.ndarray, budget: np.ndarray, agent_type: np.ndarray, size: 
     way ahead is shut, it queues at a crossing point or its budget runs out. Paths have at most MAX_HOPS
     edges, so there are at most MAX_HOPS passes.
     """
-    lost = path[rows] < 0  # on the move without a path (written from outside the kernels): they stop where they stand
+    lost = path[rows] < 0  # on the move without a path (written from outside the kernels): stop where they stand
     _settle(rows[lost], status, path, path_pos, link_km_left)
     ended, left = [rows[lost]], [budget[lost]]
     rows, budget = rows[~lost], budget[~lost]
