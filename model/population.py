@@ -62,7 +62,10 @@ class Population:
         return self.n
 
     def add(self, count: int, **fields: np.ndarray | int | float | bool) -> np.ndarray:
-        """Append `count` rows, active, with the given fields (scalars or arrays); return their row ids."""
+        """Append `count` rows, active, with the given fields (scalars or arrays); return their row ids.
+
+        Rows of a model's population need a `location` of its network (the default, -1, is none): the kernels
+        index tables with it and do not check it."""
         unknown = set(fields) - set(SCHEMA)
         if unknown:
             raise KeyError(f"not in the population schema: {sorted(unknown)}")
