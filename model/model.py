@@ -68,6 +68,7 @@ class CrisisModel(mesa.Model):
         self._spawn_carry = 0.0
         self._faces: dict[int, mesa.Agent] = {}
         self._row_lists = np.empty((2, 0), dtype=np.int64)  # the movement kernel's lists of rows (queued, settled)
+        self._draws = np.empty(0)  # and its scratch space for the day's draws
         self._months_term = kernels.months_displaced_term(self.days + 2)  # nobody is displaced longer than the run
         self._populate()
         self.policies = list(policies)
@@ -263,6 +264,7 @@ class CrisisModel(mesa.Model):
         displaced = np.zeros((kernels.N_PARTIALS, len(AgentType)), dtype=np.int64)
         if self._row_lists.shape[1] < pop.n + kernels.N_CHUNKS:
             self._row_lists = np.empty((2, pop.capacity + kernels.N_CHUNKS), dtype=np.int64)
+            self._draws = np.empty(pop.capacity)
         counts = np.zeros((kernels.N_CHUNKS, 2), dtype=np.int64)
         kernels.move_agents(
             self.seed_value, d, pop.active, pop.agent_type, pop.size, pop.status, pop.location, pop.origin,
@@ -270,7 +272,7 @@ class CrisisModel(mesa.Model):
             pop.has_documents, np.ascontiguousarray(tables.p_depart), tables.p_continue, cum, total, last, st.speed,
             paths.start_indptr, paths.n_edges, paths.edges,
             net.edge_to, net.edge_km, net.edge_mode, net.edge_border, self.edge_open, tables.border_allowed,
-            net.kind, gated, net.country, hosts, flows, crossings, displaced, self._row_lists, counts)
+            net.kind, gated, net.country, hosts, flows, crossings, displaced, self._row_lists, counts, self._draws)
         rec = self.recorder
         if rec.flows is not None:
             rec.flows[d] = flows.sum(axis=0)

@@ -163,7 +163,8 @@ def move(impl, world: World, st: dict, tb: dict, seed: int, day: int) -> dict[st
                               world.path_crosses, tb["dist_power"], tb["border_penalty"], tb["edge_open"],
                               net.edge_border, tb["border_allowed"], cum, total, last)
         kernels.move_agents(seed, day, *(st[k] for k in STATE), tb["p_depart"], tb["p_continue"], cum, total, last,
-                            tb["speed"], paths.start_indptr, paths.n_edges, paths.edges, *travel_args)
+                            tb["speed"], paths.start_indptr, paths.n_edges, paths.edges, *travel_args,
+                            np.empty(len(st["active"])))
     else:
         kernels_numpy.move_agents(seed, day, *(st[k] for k in STATE), tb["p_depart"], tb["p_continue"], tb["pull"],
                                   tb["dist_power"], tb["border_penalty"], tb["speed"], paths.start_indptr, paths.end,
