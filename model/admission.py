@@ -27,12 +27,6 @@ class AdmissionResult:
     admitted_persons: np.ndarray  # int64 [L]
 
 
-def queue_priority(pop: Population, rows: np.ndarray) -> np.ndarray:
-    """Who goes first in a queue: referred persons and the vulnerable (unaccompanied children, victims of
-    trafficking). `_admit_queue` applies the same rule in compiled code."""
-    return pop.referred[rows] | pop.unaccompanied_child[rows] | pop.trafficking_victim[rows]
-
-
 def gated_locations(kind: np.ndarray, site_capacity: np.ndarray, throughput: np.ndarray) -> np.ndarray:
     """Places where arrivals queue for admission: sites with a capacity, border points with a processing
     capacity, and evacuation hubs (evacuation is always by seat)."""
@@ -79,6 +73,27 @@ def ranked_fit(rows: np.ndarray, places: np.ndarray, sizes: np.ndarray, priority
 
 
 _B1, _I1, _I4, _I8, _F8 = (types.Array(t, 1, "C") for t in (boolean, int8, int32, int64, float64))
+
+
+@njit(cache=True, inline="always")
+def _goes_first(i, referred, unaccompanied_child, trafficking_victim):
+    """Who goes first in a queue: referred persons and the vulnerable (unaccompanied children, victims of
+    trafficking). The one statement of the rule: admission and `queue_priority` both apply it."""
+    return referred[i] | unaccompanied_child[i] | trafficking_victim[i]
+
+
+@njit(_B1(_I8, _B1, _B1, _B1), cache=True)
+def _priorities(rows, referred, unaccompanied_child, trafficking_victim):
+    out = np.empty(rows.shape[0], dtype=np.bool_)
+    for k in range(rows.shape[0]):
+        out[k] = _goes_first(rows[k], referred, unaccompanied_child, trafficking_victim)
+    return out
+
+
+def queue_priority(pop: Population, rows: np.ndarray) -> np.ndarray:
+    """Whether each of `rows` goes first in a queue (`_goes_first`)."""
+    return _priorities(np.ascontiguousarray(rows, dtype=np.int64), pop.referred, pop.unaccompanied_child,
+                       pop.trafficking_victim)
 
 
 @njit(types.Tuple((_B1, _I8, _I8))(_I8, _I8, _I8), cache=True)
@@ -225,7 +240,7 @@ def _settle_queue(queued, ok, loc_kind, location, size, status, cleared, path, a
 def _admit_queue(queued, eligible, slots, seed, day, referred, unaccompanied_child, trafficking_victim, loc_kind,
                  location, size, status, cleared, path, active, wait_days, stranded_after, admitted_persons):
     """The day's admission in one compiled call (it runs every day on queues of thousands of rows): the eligible
-    queued rows are ranked and fitted to the slots as `ranked_fit` does, with `queue_priority` and the
+    queued rows are ranked and fitted to the slots as `ranked_fit` does, with `_goes_first` and the
     QUEUE_ORDER draw as key, and the outcome is written by `_settle_queue`; returns the evacuated rows."""
     rows = queued[eligible]
     places = np.empty(rows.shape[0], dtype=np.int64)
@@ -235,7 +250,7 @@ def _admit_queue(queued, eligible, slots, seed, day, referred, unaccompanied_chi
         i = rows[k]
         places[k] = location[i]
         sizes[k] = size[i]
-        priority[k] = referred[i] | unaccompanied_child[i] | trafficking_victim[i]
+        priority[k] = _goes_first(i, referred, unaccompanied_child, trafficking_victim)
     fits, contested, demand = _uncontested(places, sizes, slots)
     if contested.shape[0]:
         keys = np.empty(contested.shape[0])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crisisflow.model.admission import admit, queue_slots, ranked_fit
+from crisisflow.model.admission import admit, queue_priority, queue_slots, ranked_fit
 from crisisflow.model.codes import LocationKind as K
 from crisisflow.model.codes import Status
 from crisisflow.model.network import LocationTable, RouteTable, build_network
@@ -241,7 +241,7 @@ def test_hub_admission_evacuates():
     assert res.admitted_persons[H] == 1
 
 
-@pytest.mark.parametrize("flag", ["unaccompanied_child", "trafficking_victim"])
+@pytest.mark.parametrize("flag", ["unaccompanied_child", "trafficking_victim", "referred"])
 def test_vulnerable_admitted_first(flag):
     net = tiny_net(hub_throughput=1)
     for seed in range(10):  # whatever the random keys
@@ -251,6 +251,13 @@ def test_vulnerable_admitted_first(flag):
         res = admit(pop, net, queued_rows(pop), slots_for(net), seed=seed, day=seed, stranded_after=10)
         assert res.evacuated_rows.tolist() == [vulnerable], seed
         assert (pop.status[others] == Status.WAITING).all()
+
+
+def test_queue_priority_is_the_rule_admission_applies():
+    pop = Population()
+    rows = np.concatenate([queue(pop, 1, H), queue(pop, 1, H, unaccompanied_child=True),
+                           queue(pop, 1, H, trafficking_victim=True), queue(pop, 1, H, referred=True)])
+    assert queue_priority(pop, rows[::-1]).tolist() == [True, True, True, False]
 
 
 def test_waiting_days_increase_then_stranded_at_threshold():
