@@ -2,12 +2,13 @@
 unmet need in person-days, bad input, the YAML."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
-from crisisflow.model.codes import AgentType
+from crisisflow.model.codes import DISPLACED_STATUSES, AgentType, Status
 from crisisflow.model.errors import InputError
 from crisisflow.model.model import CrisisModel
-from crisisflow.model.policies.aid_information import AidInformation
+from crisisflow.model.policies.aid_information import AidInformation, _reach_and_unmet
 
 from conftest import rules_cfg, toy_scenario
 from policy_helpers import assert_conserved, compose_and_run, series
@@ -85,3 +86,39 @@ def test_yaml_composes_and_runs_on_the_demo_scenario():
     assert s[("aid_level", "Camp North")][14] == 0.6  # from the conflict's first day, 2025-03-15
     assert 0 < s[("unmet_aid_person_days", "migrant")][-1] < s[("unmet_aid_person_days", "")][-1]
     assert_conserved(model)
+
+
+def test_displaced_statuses_are_one_range_of_codes():
+    """_reach_and_unmet tests displacement by the range of codes from the first to the last displaced status."""
+    assert set(range(min(DISPLACED_STATUSES), max(DISPLACED_STATUSES) + 1)) == set(DISPLACED_STATUSES)
+
+
+def test_compiled_pass_equals_the_numpy_reading_of_the_rule():
+    """On random rows, the compiled pass gives np.bincount's sums by place bit for bit, and the unmet need of
+    the rule as NumPy computes it (to rounding: NumPy sums pairwise)."""
+    rs = np.random.default_rng(5)
+    n, L = 5000, 40
+    active = rs.random(n) < 0.9
+    kind = rs.integers(0, len(AgentType), n).astype(np.int8)
+    status = rs.integers(0, len(Status), n).astype(np.int8)
+    loc = rs.integers(0, L, n).astype(np.int32)
+    size = rs.integers(1, 6, n).astype(np.int32)
+    cut_off = rs.random(n) < 0.3
+    aid_reach, coverage, aid = rs.random((len(AgentType), L)), rs.random(L), rs.random(L)
+    hazard = np.where(rs.random(L) < 0.5, rs.random(L), 0.0).astype(np.float32)
+    nlr = 0.1
+    persons, reached = np.zeros(L), np.zeros(L)
+    unmet = _reach_and_unmet(active, kind, status, loc, size, cut_off, aid_reach, coverage, nlr, aid, hazard,
+                             persons, reached)
+
+    r = np.nonzero(active)[0]
+    k, at, sz = kind[r], loc[r], size[r].astype(np.float64)
+    migrant = k == AgentType.MIGRANT
+    own = np.where(migrant & cut_off[r], nlr + (1.0 - nlr) * coverage[at], 1.0)
+    reach = aid_reach[k, at] * own
+    np.testing.assert_array_equal(persons, np.bincount(at[migrant], weights=sz[migrant], minlength=L))
+    np.testing.assert_array_equal(reached, np.bincount(at[migrant], weights=(sz * reach)[migrant], minlength=L))
+    need = np.isin(status[r], DISPLACED_STATUSES) | ((status[r] <= Status.TRAPPED) & (hazard[at] > 0))
+    expected = np.where(need, sz * (1.0 - aid[at] * reach), 0.0)
+    assert persons.sum() > 0 and expected[migrant].sum() > 0 and expected[~migrant].sum() > 0
+    assert unmet == pytest.approx((expected.sum(), expected[migrant].sum()), rel=1e-12)

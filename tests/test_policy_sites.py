@@ -1,12 +1,13 @@
 """Sites (CCCM): Sphere capacities, opening, expansion, closing with each on_close, bad input, the YAML."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from crisisflow.model.codes import Status
 from crisisflow.model.errors import InputError
 from crisisflow.model.model import CrisisModel
-from crisisflow.model.policies.sites import Sites, sphere_capacity
+from crisisflow.model.policies.sites import Sites, _residents, sphere_capacity
 
 from conftest import rules_cfg, toy_scenario
 from policy_helpers import assert_conserved, compose_and_run, series
@@ -201,3 +202,17 @@ def test_haiti_reads_its_site_schedule_from_a_table():
     model = build_model(_compose(["scenario=haiti_2010", "sim.days=2"]))
     sites = next(p for p in model.policies if isinstance(p, Sites))
     assert sites.table == "sites.csv" and len(sites._sites) == 1557
+
+
+def test_residents_are_the_rows_in_a_site_or_its_queue_at_the_places():
+    """The compiled scan of a closing day against its NumPy reading, on random rows."""
+    rs = np.random.default_rng(3)
+    n, L = 4000, 30
+    active = rs.random(n) < 0.9
+    status = rs.integers(0, len(Status), n).astype(np.int8)
+    location = rs.integers(0, L, n).astype(np.int32)
+    at_place = rs.random(L) < 0.3
+    queued = (status == Status.IN_SITE) | (status == Status.WAITING) | (status == Status.STRANDED)
+    expected = np.nonzero(active & queued & at_place[location])[0]
+    assert len(expected) > 0
+    np.testing.assert_array_equal(_residents(active, status, location, at_place), expected)

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numba import boolean, int8, int32, int64, njit
 
 from ..codes import LocationKind, Status
 from ..errors import InputError
@@ -100,7 +101,9 @@ class Sites(Policy):
         # a national response lists sites by the thousand (haiti_2010: 1,557): capacities as one table, and
         # the sites closing on each day, so that a day costs no loop over every site
         self._locs = np.array(locs, dtype=np.int64)
-        self._capacity = np.stack([s.capacity for s in self._sites]) if self._sites else np.zeros((0, model.days))
+        # [day, site]: a day's capacities are one contiguous row
+        self._capacity = (np.stack([s.capacity for s in self._sites], axis=1) if self._sites
+                          else np.zeros((model.days, 0)))
         self._closing: dict[int, list[_Site]] = {}
         for site in self._sites:
             if site.close_day < model.days:
@@ -108,16 +111,13 @@ class Sites(Policy):
 
     def apply(self, model: "CrisisModel") -> None:
         d = model.day
-        model.site_capacity[self._locs] = self._capacity[:, d]  # at 0 the rules stop pulling anyone there
+        model.site_capacity[self._locs] = self._capacity[d]  # at 0 the rules stop pulling anyone there
         closing = self._closing.get(d)
         if closing:
             pop = model.population
             at_closing = np.zeros(model.network.n_locations, dtype=np.bool_)
             at_closing[[site.loc for site in closing]] = True
-            status = pop.status
-            there = pop.active & ((status == Status.IN_SITE) | (status == Status.WAITING) | (status == Status.STRANDED))
-            there &= at_closing[pop.location]
-            rows = np.nonzero(there)[0]
+            rows = _residents(pop.active, pop.status, pop.location, at_closing)
             where = pop.location[rows]
             for site in closing:  # no site relocates to one closing the same day (checked in setup)
                 self._close(model, site, rows[where == site.loc])
@@ -150,6 +150,22 @@ class Sites(Policy):
         n = model.recorder.days_recorded
         for outcome, persons in self.moved.items():
             yield "site_closures_moved_cumulative", outcome, cumulative(persons, n)
+
+
+_IN_SITE, _WAITING, _STRANDED = (np.int8(s) for s in (Status.IN_SITE, Status.WAITING, Status.STRANDED))
+
+
+@njit(int64[::1](boolean[::1], int8[::1], int32[::1], boolean[::1]), cache=True)
+def _residents(active, status, location, at_place):
+    """The rows in a site or its queue (in a site, waiting or stranded) at the places where at_place, ascending:
+    one compiled pass instead of five NumPy temporaries over every row (haiti_2010 closes sites on 887 days)."""
+    rows = np.empty(active.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(active.shape[0]):
+        s = status[i]
+        rows[k] = i
+        k += active[i] & ((s == _IN_SITE) | (s == _WAITING) | (s == _STRANDED)) & at_place[location[i]]
+    return rows[:k].copy()
 
 
 def _read_table(inp: OperationInput, model: "CrisisModel", name: str) -> list[_Site]:
