@@ -62,6 +62,12 @@ class ArrayAgent(mesa.Agent):
         super().__init__(model)
         self.row = int(row)
 
+    def __setattr__(self, name: str, value) -> None:
+        if name == "agent_type":  # an instance attribute would hide the class's type and leave the row unchanged
+            raise AttributeError(f"{type(self).__name__} row {self.row}: agent_type is the class of the agent; "
+                                 "the model changes a row's type (model.population.agent_type)")
+        super().__setattr__(name, value)
+
     @property
     def status_name(self) -> str:
         return Status(self.status).name.lower()

@@ -90,8 +90,8 @@ def path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost,
 
 
 @njit(cache=True, inline="always")
-def _place_tables(loc, pull, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses, dist_power,
-                  border_penalty, edge_open, edge_border, border_allowed, cum_out, total_out, last_out):
+def _place_tables(loc, choosing, pull, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses,
+                  dist_power, border_penalty, edge_open, edge_border, border_allowed, cum_out, total_out, last_out):
     """The choice tables of the paths that start at one place (see `choice_tables`)."""
     lo = path_start[loc]
     hi = path_start[loc + 1]
@@ -99,7 +99,7 @@ def _place_tables(loc, pull, path_start, path_end, path_nedges, path_edges, path
     for p in range(lo, hi):
         crosses = crosses or path_crosses[p]
     for t in range(pull.shape[0]):
-        if t == _HOST:  # host households choose as the IDPs they become: no table of their own
+        if not choosing[t]:  # no table: no path permitted
             for docs in range(2):
                 total_out[t, docs, loc] = 0.0
                 last_out[t, docs, loc] = -1
@@ -130,24 +130,25 @@ def _place_tables(loc, pull, path_start, path_end, path_nedges, path_edges, path
             last_out[t, docs, loc] = last
 
 
-@njit(void(_F_A2, _I8, _I4, _I1, _I4_2, _F8, _B1, _F_A1, _F_A1, _B1, _B1, _B_A3, _F8_3, _F8_3, _I8_3),
+@njit(void(_B1, _F_A2, _I8, _I4, _I1, _I4_2, _F8, _B1, _F_A1, _F_A1, _B1, _B1, _B_A3, _F8_3, _F8_3, _I8_3),
       parallel=True, cache=True)
-def choice_tables(pull, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses, dist_power,
+def choice_tables(choosing, pull, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses, dist_power,
                   border_penalty, edge_open, edge_border, border_allowed, cum_out, total_out, last_out):
     """The day's choice tables: for each type, documents (0/1) and start location, the running sums of the
     logit weights exp(u - max u) over its paths in path order (cum_out[t, docs, path]), their total
     (total_out[t, docs, loc]) and the last permitted path (last_out[t, docs, loc]; -1: none).
 
     Utilities depend on the agent only through its type and documents, so computing them once per day
-    leaves each agent's choice a scan of a few numbers.
+    leaves each agent's choice a scan of a few numbers. Only the types where choosing[t] get tables (see
+    `CrisisModel._choosing_types`); the others have none: no path permitted.
     """
     n_loc = path_start.shape[0] - 1
     for chunk in prange(N_CHUNKS):  # blocks of places, like the agents: a place is too small a unit of work
         first, stop = chunk_bounds(chunk, n_loc)
         for loc in range(first, stop):
-            _place_tables(loc, pull, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses,
-                          dist_power, border_penalty, edge_open, edge_border, border_allowed, cum_out, total_out,
-                          last_out)
+            _place_tables(loc, choosing, pull, path_start, path_end, path_nedges, path_edges, path_cost,
+                          path_crosses, dist_power, border_penalty, edge_open, edge_border, border_allowed, cum_out,
+                          total_out, last_out)
 
 
 @njit(cache=True, inline="always")

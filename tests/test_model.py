@@ -67,6 +67,28 @@ def test_no_push_no_departure(tmp_path):
     assert (model.scenario.timeline.phase == Phase.PRE_CRISIS).all()
 
 
+def test_a_row_made_a_migrant_between_days_gets_choice_tables(tmp_path):
+    """Migrants get the day's choice tables only where some row is a migrant (CrisisModel._choosing_types): a
+    row written a migrant between two days chooses a path the next day like any migrant, instead of finding
+    none and staying trapped."""
+    folder = write_folder(tmp_path / "edit", ["A,town,Home,0,0,20,,", "B,town,Home,0,1,20,,"], ["A,B,300,road,"],
+                          ["A,host_household,,20,5,1,0,0,0"])
+    model = CrisisModel(build_scenario(scenario_cfg(folder, 3, CONFLICT_AT_A)), rules_cfg(**CERTAIN), seed=2)
+    assert not model._choosing_types()[AgentType.MIGRANT]  # no migrants: no tables for them
+    model.step()  # every household fled towards B (300 km at 200 km a day) as IDPs
+    pop, row = model.population, 0
+    assert pop.status[row] == Status.ON_THE_MOVE
+    pop.agent_type[row] = AgentType.MIGRANT
+    agent = model.agent_at_row(row)
+    agent.status = Status.AT_HOME  # back at A, in the conflict, deciding again
+    agent.location = 0
+    with pytest.raises(AttributeError, match="agent_type"):  # a face's type is its class: not written through it
+        agent.agent_type = AgentType.IDP
+    model.step()
+    assert pop.status[row] == Status.ON_THE_MOVE  # it chose the road to B, not trapped at A
+    assert pop.location[row] == 0 and pop.path[row] >= 0
+
+
 @pytest.fixture(scope="module")
 def default_run():
     from hydra import compose, initialize_config_dir
