@@ -72,7 +72,9 @@ class CrisisModel(mesa.Model):
         self._months_term = kernels.months_displaced_term(self.days + 2)  # nobody is displaced longer than the run
         self._populate()
         self.policies = list(policies)
-        self._policies_after_admission = any(policy.stage == "after_admission" for policy in self.policies)
+        # operations that write rows between the day's returns and its counts (see `Policy.writes_rows`)
+        self._rows_written_after_admission = any(policy.stage == "after_admission" and policy.writes_rows
+                                             for policy in self.policies)
         #: callables (queued rows, their locations) -> rows that may be admitted today; policies add them
         self.admission_filters: list = []
         for policy in self.policies:
@@ -177,7 +179,7 @@ class CrisisModel(mesa.Model):
         if len(settled):  # still the list after admission: it changes only queued rows, and nobody queues in towns
             place_with_hosts(self.population, settled, self._host_places, self._hosted, self.seed_value, d)
         returning = self.phase == Phase.RECOVERY
-        if returning and self._policies_after_admission:  # they act between the returns and the counts
+        if returning and self._rows_written_after_admission:  # they act between the returns and the counts
             self._returns(d)
             returning = False
         self._apply_policies("after_admission")
@@ -256,9 +258,9 @@ class CrisisModel(mesa.Model):
         pop, net, paths, st = self.population, self.network, self.paths, self.rules.static
         tables = self.rules.daily(self.location_state(d))
         cum, total, last = self._choice
-        kernels.choice_tables(self._choosing_types(), tables.pull, paths.start_indptr, paths.end, paths.n_edges, paths.edges, st.path_cost,
-                              st.path_crosses, st.dist_power, st.border_penalty, self.edge_open, net.edge_border,
-                              tables.border_allowed, cum, total, last)
+        kernels.choice_tables(self._choosing_types(), tables.pull, paths.start_indptr, paths.end, paths.n_edges,
+                              paths.edges, st.path_cost, st.path_crosses, st.dist_power, st.border_penalty,
+                              self.edge_open, net.edge_border, tables.border_allowed, cum, total, last)
         flows = np.zeros((kernels.N_PARTIALS, net.n_edges), dtype=np.int64)
         crossings = np.zeros((kernels.N_PARTIALS, len(net.countries)), dtype=np.int64)
         displaced = np.zeros((kernels.N_PARTIALS, len(AgentType)), dtype=np.int64)

@@ -9,6 +9,10 @@ from crisisflow.model.model import CrisisModel
 
 #: full conflict at town A from the first day of the run
 CONFLICT_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01", "intensity": 1.0}]
+#: two days of conflict at A
+TWO_DAYS_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01", "intensity": 1.0, "duration_days": 2}]
+#: phase dates: recovery from day 4
+RECOVERY_FROM_DAY_4 = {"emergency_start": "2020-01-01", "recovery_start": "2020-01-05"}
 #: leaving a hazard is certain and nobody gives up a queue
 CERTAIN_QUEUE = dict(push_hazard=100.0, move_settled={"waiting": -100.0, "stranded": -100.0, "in_site": -100.0})
 

@@ -1,6 +1,7 @@
 """Host support: extra hosting places lower host strain, recorded by place; bad input; the YAML."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from crisisflow.model.codes import Status
@@ -10,7 +11,7 @@ from crisisflow.model.model import CrisisModel
 from crisisflow.model.policies.host_support import HostSupport
 
 from conftest import rules_cfg, toy_scenario
-from policy_helpers import CONFLICT_AT_A, assert_conserved, compose_and_run, series
+from policy_helpers import CONFLICT_AT_A, RECOVERY_FROM_DAY_4, TWO_DAYS_AT_A, assert_conserved, compose_and_run, series
 
 B = 1
 #: everyone at A flees to B on day 0 and stays there
@@ -72,3 +73,25 @@ def test_yaml_composes_and_runs_on_the_demo_scenario():
     places = {key: values[-1] for (name, key), values in s.items() if name == "host_support_places"}
     assert places[""] == places["Safetown"] + places["Port"] > 0
     assert_conserved(model)
+
+
+def test_returns_on_the_counting_pass_beside_host_support(tmp_path):
+    """Host support writes no rows (Policy.writes_rows), so the day's returns are decided on the counting pass
+    after it: the run equals one where they take a pass of their own before it."""
+    def run(separate_returns: bool) -> CrisisModel:
+        support = HostSupport([{"places": ["B"], "extra_share": 0.2}])
+        if separate_returns:
+            support.writes_rows = True  # as an operation that writes rows: returns, then it, then the counts
+        scen = toy_scenario(tmp_path / f"recovery{separate_returns}", ["A,town,Home,0,0,60,,", "B,town,Home,0,1,100,,"],
+                            ["A,B,50,road,"], ["A,host_household,,60,1,1,0,0,0", "B,host_household,,100,5,1,0,0,0"],
+                            10, TWO_DAYS_AT_A, phases=RECOVERY_FROM_DAY_4, hosting_spare_share=0.1)
+        model = CrisisModel(scen, rules_cfg(awareness_hops=1, **CERTAIN), seed=9, policies=[support])
+        model.run()
+        return model
+
+    fused, separate = run(False), run(True)
+    assert fused._rows_written_after_admission is False and separate._rows_written_after_admission is True
+    assert fused.recorder.returned.sum() > 0 and fused.recorder.loc_status[:, B, Status.HOSTED].max() > 0
+    for name, value in vars(separate.recorder).items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(getattr(fused.recorder, name), value, err_msg=name)

@@ -12,11 +12,9 @@ from crisisflow.model.model import CrisisModel
 from crisisflow.model.policies.return_reintegration import ReturnReintegration, _take_solutions
 
 from conftest import rules_cfg, toy_scenario
-from policy_helpers import assert_conserved, compose_and_run, series
+from policy_helpers import RECOVERY_FROM_DAY_4, TWO_DAYS_AT_A, assert_conserved, compose_and_run, series
 
 A, B = 0, 1
-TWO_DAYS_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01", "intensity": 1.0, "duration_days": 2}]
-RECOVERY_FROM_DAY_4 = {"emergency_start": "2020-01-01", "recovery_start": "2020-01-05"}
 #: everyone flees at once; nobody moves on once settled
 CERTAIN = dict(push_hazard=100.0, move_settled={"waiting": -100.0, "stranded": -100.0, "in_site": -100.0,
                                                 "self_settled": -100.0, "hosted": -100.0})

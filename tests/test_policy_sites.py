@@ -10,11 +10,11 @@ from crisisflow.model.model import CrisisModel
 from crisisflow.model.policies.sites import Sites, _residents, sphere_capacity
 
 from conftest import rules_cfg, toy_scenario
-from policy_helpers import assert_conserved, compose_and_run, series
+from policy_helpers import TWO_DAYS_AT_A, assert_conserved, compose_and_run, series
 
 A, S1, S2 = 0, 1, 2
-#: two days of conflict at A; everyone flees at once, nobody leaves a site, goes back or moves on by the rules
-TWO_DAYS_AT_A = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-01", "intensity": 1.0, "duration_days": 2}]
+#: with two days of conflict at A (TWO_DAYS_AT_A): everyone flees at once, nobody leaves a site, goes back or
+#: moves on by the rules
 CERTAIN = dict(push_hazard=100.0, push_damage=0.0, push_neighbours_gone=0.0, return_base=-100.0, awareness_hops=1,
                move_settled={"waiting": -100.0, "stranded": -100.0, "in_site": -100.0, "self_settled": -100.0})
 

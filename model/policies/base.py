@@ -18,6 +18,10 @@ class Policy:
 
     #: the stage of the day at which `apply` runs: "before_decisions" or "after_admission"
     stage = "before_decisions"
+    #: whether `apply` writes the population's rows. The day's returns come before the after-admission stage;
+    #: where no operation of that stage writes rows, the model decides them on its counting pass instead of a
+    #: pass of their own (the same result, one pass over every row fewer on each recovery day)
+    writes_rows = True
 
     def setup(self, model: "CrisisModel") -> None:
         """Check names and dates against the scenario (raise InputError) and allocate what it records."""
