@@ -142,5 +142,5 @@ def alert_days(hazard: np.ndarray, threshold: float, lead_days: int) -> np.ndarr
 def _residents(model: "CrisisModel", places: np.ndarray) -> np.ndarray:
     """Rows at home (not displaced) at the places in the mask."""
     pop = model.population
-    rows = np.nonzero(pop.active & (pop.status <= Status.TRAPPED))[0]
+    rows = np.nonzero(pop.active & (pop.status <= int(Status.TRAPPED)))[0]  # int: an IntEnum would cast the array
     return rows[places[pop.location[rows]]]

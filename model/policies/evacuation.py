@@ -138,7 +138,8 @@ class Evacuation(Policy):
 
     def _pick_up(self, model, mission: Mission) -> None:
         pop = model.population
-        here = np.nonzero(pop.active & (pop.location == mission.location) & (pop.status != Status.ON_THE_MOVE))[0]
+        here = np.nonzero(pop.active & (pop.location == mission.location)
+                          & (pop.status != int(Status.ON_THE_MOVE)))[0]  # int: an IntEnum casts the array
         rows = here[self._eligible(here)]
         priority = queue_priority(pop, rows)
         key = rng.uniform_array(model.seed_value, rows, model.day, rng.MISSION_ORDER)
