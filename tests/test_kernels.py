@@ -161,9 +161,9 @@ def move(impl, world: World, st: dict, tb: dict, seed: int, day: int) -> dict[st
         cum = np.zeros((N_TYPE, 2, len(paths.end)))
         total = np.zeros((N_TYPE, 2, net.n_locations))
         last = np.full((N_TYPE, 2, net.n_locations), -1, dtype=np.int64)
-        kernels.choice_tables(CHOOSING, tb["pull"], paths.start_indptr, paths.end, paths.n_edges, paths.edges, world.path_cost,
-                              world.path_crosses, tb["dist_power"], tb["border_penalty"], tb["edge_open"],
-                              net.edge_border, tb["border_allowed"], cum, total, last)
+        kernels.choice_tables(CHOOSING, tb["pull"], paths.start_indptr, paths.end, paths.n_edges, paths.edges,
+                              world.path_cost, world.path_crosses, tb["dist_power"], tb["border_penalty"],
+                              tb["edge_open"], net.edge_border, tb["border_allowed"], cum, total, last)
         kernels.move_agents(seed, day, *(st[k] for k in STATE), tb["p_depart"], tb["p_continue"], cum, total, last,
                             tb["speed"], paths.start_indptr, paths.n_edges, paths.edges, *travel_args,
                             np.empty(len(st["active"])))
@@ -361,8 +361,8 @@ def test_choose_path_cumulative_walk_by_hand() -> None:
     cum = np.zeros((N_TYPE, 2, len(paths.end)))
     total = np.zeros((N_TYPE, 2, world.net.n_locations))
     last = np.full((N_TYPE, 2, world.net.n_locations), -1, dtype=np.int64)
-    kernels.choice_tables(CHOOSING, tb["pull"], paths.start_indptr, paths.end, paths.n_edges, paths.edges, world.path_cost,
-                          world.path_crosses, tb["dist_power"], tb["border_penalty"], tb["edge_open"],
+    kernels.choice_tables(CHOOSING, tb["pull"], paths.start_indptr, paths.end, paths.n_edges, paths.edges,
+                          world.path_cost, world.path_crosses, tb["dist_power"], tb["border_penalty"], tb["edge_open"],
                           world.net.edge_border, tb["border_allowed"], cum, total, last)
     assert total[1, 1, 0] == pytest.approx(4.0 / 3.0)  # weights exp(u - max): 1/3, 1 and 0 for D
 
