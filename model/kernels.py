@@ -1,12 +1,10 @@
 """The Numba core: one pass over all agents per day, and the daily tallies.
 
-Every kernel visits agents in `N_CHUNKS` fixed blocks of rows under `prange`,
-handed to threads one block at a time (dynamic scheduling balances crises
-that hit some rows harder); each thread counts into its own row of the outputs
-(`N_PARTIALS` rows, no atomics) and the caller sums the rows. Counts are
-integers, so the sums do not depend on which thread counted what. Random
-numbers are counter-based (`model.rng`), so the result
-is the same on any number of threads. Each kernel has a plain NumPy twin in
+Every kernel visits agents in `N_CHUNKS` fixed blocks of rows: one worker per thread under `prange` claims
+the blocks one at a time (`model.scheduling`), so a crisis that hits some rows harder keeps both threads busy.
+Each thread counts into its own row of the outputs (`N_PARTIALS` rows) and the caller sums the rows. Counts are
+integers, so the sums do not depend on which thread counted what. Random numbers are counter-based
+(`model.rng`), so the result is the same on any number of threads. Each kernel has a plain NumPy twin in
 `model.kernels_numpy`; tests check the two agree draw for draw.
 
 Inside a block, the loops over rows read the block's columns as views indexed from 0 (`status[lo:hi]`): an
@@ -21,21 +19,18 @@ serves crisisflow's own push/pull rules and the Flee-compatible rules alike.
 """
 from __future__ import annotations
 
-import functools
-
 import numba
 import numpy as np
 from numba import boolean, float32, float64, int8, int16, int32, int64, njit, prange, types, void
 
 from . import rng
 from .codes import AgentType, LocationKind, Status
+from .scheduling import claim_block
 
 #: fixed number of row blocks: results must not depend on the thread count
 N_CHUNKS = 64
-#: rows of every per-thread output array: one per thread Numba may run
+#: rows of every per-thread output array, and workers of every kernel: one per thread Numba may run
 N_PARTIALS = numba.config.NUMBA_NUM_THREADS
-#: hand the blocks to whichever thread is free: callers run the kernels inside `with dynamic_blocks():`
-dynamic_blocks = functools.partial(numba.parallel_chunksize, 1)
 
 # Explicit signatures: the kernels compile (or load from Numba's cache) once, at import, for exactly these
 # types; a caller passing anything else gets a TypeError instead of a silent recompilation. Agent arrays are
@@ -143,12 +138,16 @@ def choice_tables(choosing, pull, path_start, path_end, path_nedges, path_edges,
     `CrisisModel._choosing_types`); the others have none: no path permitted.
     """
     n_loc = path_start.shape[0] - 1
-    for chunk in prange(N_CHUNKS):  # blocks of places, like the agents: a place is too small a unit of work
-        first, stop = chunk_bounds(chunk, n_loc)
-        for loc in range(first, stop):
-            _place_tables(loc, choosing, pull, path_start, path_end, path_nedges, path_edges, path_cost,
-                          path_crosses, dist_power, border_penalty, edge_open, edge_border, border_allowed, cum_out,
-                          total_out, last_out)
+    claimed = np.zeros(1, dtype=np.int64)  # blocks handed out so far (see `model.scheduling`)
+    for _ in prange(N_PARTIALS):  # one worker per thread, claiming blocks until none are left
+        chunk = claim_block(claimed)
+        while chunk < N_CHUNKS:  # blocks of places, like the agents: a place is too small a unit of work
+            first, stop = chunk_bounds(chunk, n_loc)
+            for loc in range(first, stop):
+                _place_tables(loc, choosing, pull, path_start, path_end, path_nedges, path_edges, path_cost,
+                              path_crosses, dist_power, border_penalty, edge_open, edge_border, border_allowed, cum_out,
+                              total_out, last_out)
+            chunk = claim_block(claimed)
 
 
 @njit(cache=True, inline="always")
@@ -329,43 +328,47 @@ def move_agents(seed, day,
     # three strided ones (about a tenth of this pass)
     n_status, n_loc = p_depart.shape[1], p_depart.shape[2]
     leave_p = p_depart.reshape(-1)
-    for chunk in prange(N_CHUNKS):
-        lo, hi = chunk_bounds(chunk, n)
+    claimed = np.zeros(1, dtype=np.int64)  # blocks handed out so far (see `model.scheduling`)
+    for _ in prange(N_PARTIALS):  # one worker per thread, claiming blocks until none are left
         tid = numba.get_thread_id()
-        # the block's rows as views indexed from 0 (see the module docstring)
-        act, typ, st, loc = active[lo:hi], agent_type[lo:hi], status[lo:hi], location[lo:hi]
-        displaced_days = days_displaced[lo:hi]
-        draw = draws[lo:hi]
-        for j in range(hi - lo):  # every row's draw to leave, in a loop of its own: it runs on vector lanes
-            draw[j] = rng.uniform(seed, lo + j, day, rng.LEAVE)
-        # the block's lists: one spare slot per block (see below)
-        queued = row_lists[0, lo + chunk: hi + chunk + 1]
-        settled = row_lists[1, lo + chunk: hi + chunk + 1]
-        n_queued = 0
-        n_settled = 0
-        for j in range(hi - lo):
-            i = lo + j
-            s = st[j]
-            if act[j] & (s < _FIRST_EXIT):  # not the rows that left the network
-                displaced_days[j] += np.int32(s > _LAST_HOME)
-                if (s == _ON_THE_MOVE) | (draw[j] < leave_p[np.uint64((np.int64(typ[j]) * n_status + s) * n_loc
-                                                                      + loc[j])]):
-                    _journey(np.uint64(i), seed, day, s, agent_type, size, status, location, origin, days_displaced,
-                             wait_days, path, path_pos, link_km_left, has_documents, p_continue,
-                             (choice_cum, choice_total, choice_last, path_start),
-                             (cleared, active, speed, path_nedges, path_edges, edge_to, edge_km, edge_mode, edge_border,
-                              edge_open, border_allowed, loc_kind, loc_gated, loc_country),
-                             flows_out[tid], crossings_out[tid], displaced_out[tid])
-                    s = st[j]
-            # list the row: written unconditionally one past the rows found, which stays in the block's range
-            live = act[j]
-            queued[n_queued] = i
-            n_queued += live & ((s == _WAITING) | (s == _STRANDED))
-            if s == _SELF_SETTLED:
-                settled[n_settled] = i
-                n_settled += live & loc_hostable[loc[j]]
-        list_counts[chunk, 0] = n_queued
-        list_counts[chunk, 1] = n_settled
+        chunk = claim_block(claimed)
+        while chunk < N_CHUNKS:
+            lo, hi = chunk_bounds(chunk, n)
+            # the block's rows as views indexed from 0 (see the module docstring)
+            act, typ, st, loc = active[lo:hi], agent_type[lo:hi], status[lo:hi], location[lo:hi]
+            displaced_days = days_displaced[lo:hi]
+            draw = draws[lo:hi]
+            for j in range(hi - lo):  # every row's draw to leave, in a loop of its own: it runs on vector lanes
+                draw[j] = rng.uniform(seed, lo + j, day, rng.LEAVE)
+            # the block's lists: one spare slot per block (see below)
+            queued = row_lists[0, lo + chunk: hi + chunk + 1]
+            settled = row_lists[1, lo + chunk: hi + chunk + 1]
+            n_queued = 0
+            n_settled = 0
+            for j in range(hi - lo):
+                i = lo + j
+                s = st[j]
+                if act[j] & (s < _FIRST_EXIT):  # not the rows that left the network
+                    displaced_days[j] += np.int32(s > _LAST_HOME)
+                    if (s == _ON_THE_MOVE) | (draw[j] < leave_p[np.uint64((np.int64(typ[j]) * n_status + s) * n_loc
+                                                                          + loc[j])]):
+                        _journey(np.uint64(i), seed, day, s, agent_type, size, status, location, origin,
+                                 days_displaced, wait_days, path, path_pos, link_km_left, has_documents, p_continue,
+                                 (choice_cum, choice_total, choice_last, path_start),
+                                 (cleared, active, speed, path_nedges, path_edges, edge_to, edge_km, edge_mode,
+                                  edge_border, edge_open, border_allowed, loc_kind, loc_gated, loc_country),
+                                 flows_out[tid], crossings_out[tid], displaced_out[tid])
+                        s = st[j]
+                # list the row: written unconditionally one past the rows found, which stays in the block's range
+                live = act[j]
+                queued[n_queued] = i
+                n_queued += live & ((s == _WAITING) | (s == _STRANDED))
+                if s == _SELF_SETTLED:
+                    settled[n_settled] = i
+                    n_settled += live & loc_hostable[loc[j]]
+            list_counts[chunk, 0] = n_queued
+            list_counts[chunk, 1] = n_settled
+            chunk = claim_block(claimed)
 
 
 @njit(_I8(_I8_2, _I8_2, int64, int64), cache=True)
@@ -422,16 +425,19 @@ def return_home(seed, day, active, status, location, origin, days_displaced, siz
     `months_displaced_term`). Returns are counted per thread. `tally` can make the same decisions on its pass.
     """
     n = active.shape[0]
-    for chunk in prange(N_CHUNKS):
-        lo, hi = chunk_bounds(chunk, n)
+    claimed = np.zeros(1, dtype=np.int64)  # blocks handed out so far (see `model.scheduling`)
+    for _ in prange(N_PARTIALS):  # one worker per thread, claiming blocks until none are left
         tid = numba.get_thread_id()
-        # the block's rows as views indexed from 0 (see the module docstring)
-        act, st, loc, org, displaced_days = (active[lo:hi], status[lo:hi], location[lo:hi], origin[lo:hi],
-                                             days_displaced[lo:hi])
-        for j in range(hi - lo):
-            if act[j] and _goes_home(j, lo + j, seed, day, st[j], st, loc, org, displaced_days, return_logit,
-                                     time_weight, months_term):
-                returned_out[tid] += size[lo + j]
+        chunk = claim_block(claimed)
+        while chunk < N_CHUNKS:
+            lo, hi = chunk_bounds(chunk, n)
+            act, st, loc, org, displaced_days = (active[lo:hi], status[lo:hi], location[lo:hi], origin[lo:hi],
+                                                 days_displaced[lo:hi])
+            for j in range(hi - lo):
+                if act[j] and _goes_home(j, lo + j, seed, day, st[j], st, loc, org, displaced_days, return_logit,
+                                         time_weight, months_term):
+                    returned_out[tid] += size[lo + j]
+            chunk = claim_block(claimed)
 
 
 @njit(void(_B1, _I1, _I1, _I4, _I4, _I4, _I8_4, _I8_3, _I8_2, _I8_2,
@@ -455,36 +461,39 @@ def tally(active, agent_type, status, location, origin, size, by_place_status_ty
     n = active.shape[0]
     n_status = by_place_status_type.shape[2]
     n_type = by_place_status_type.shape[3]
-    for chunk in prange(N_CHUNKS):
-        lo, hi = chunk_bounds(chunk, n)
+    claimed = np.zeros(1, dtype=np.int64)  # blocks handed out so far (see `model.scheduling`)
+    for _ in prange(N_PARTIALS):  # one worker per thread, claiming blocks until none are left
         tid = numba.get_thread_id()
         counts = by_place_status_type[tid].reshape(-1)
         by_origin = displaced_by_origin[tid]
-        # the block's rows as views indexed from 0 (see the module docstring)
-        act, typ, st, loc, org, sizes = (active[lo:hi], agent_type[lo:hi], status[lo:hi], location[lo:hi],
-                                         origin[lo:hi], size[lo:hi])
-        displaced_days = days_displaced[lo:hi]  # read only when returning
-        alive = 0
-        in_sites = 0
-        for j in range(hi - lo):
-            s = st[j]
-            if act[j]:
-                sz = sizes[j]
-                if returning and _goes_home(j, lo + j, seed, day, s, st, loc, org, displaced_days, return_logit,
-                                            time_weight, months_term):
-                    s = _RETURNED
-                    returned_out[tid] += sz
-                counts[np.uint64((np.int64(loc[j]) * n_status + s) * n_type + typ[j])] += sz
-                alive += 1
-                in_sites += s == _IN_SITE
-                if s > _LAST_HOME:
+        chunk = claim_block(claimed)
+        while chunk < N_CHUNKS:
+            lo, hi = chunk_bounds(chunk, n)
+            act, typ, st, loc, org, sizes = (active[lo:hi], agent_type[lo:hi], status[lo:hi], location[lo:hi],
+                                             origin[lo:hi], size[lo:hi])
+            displaced_days = days_displaced[lo:hi]  # read only when returning
+            alive = 0
+            in_sites = 0
+            for j in range(hi - lo):
+                s = st[j]
+                if act[j]:
+                    sz = sizes[j]
+                    if returning and _goes_home(j, lo + j, seed, day, s, st, loc, org, displaced_days, return_logit,
+                                                time_weight, months_term):
+                        s = _RETURNED
+                        returned_out[tid] += sz
+                    counts[np.uint64((np.int64(loc[j]) * n_status + s) * n_type + typ[j])] += sz
+                    alive += 1
+                    in_sites += s == _IN_SITE
+                    if s > _LAST_HOME:
+                        o = org[j]
+                        if o >= 0:
+                            by_origin[o] += sz
+                elif s >= _FIRST_EXIT:
                     o = org[j]
                     if o >= 0:
-                        by_origin[o] += sz
-            elif s >= _FIRST_EXIT:
-                o = org[j]
-                if o >= 0:
-                    by_origin[o] += sizes[j]
-                exits_by_type_status[tid, typ[j], s] += sizes[j]
-        row_counts[tid, 0] += alive
-        row_counts[tid, 1] += in_sites
+                        by_origin[o] += sizes[j]
+                    exits_by_type_status[tid, typ[j], s] += sizes[j]
+            row_counts[tid, 0] += alive
+            row_counts[tid, 1] += in_sites
+            chunk = claim_block(claimed)

@@ -151,8 +151,7 @@ class CrisisModel(mesa.Model):
         if self.population.n < SERIAL_BELOW_ROWS:  # waking a second thread costs more than it saves here
             numba.set_num_threads(1)
         try:
-            with kernels.dynamic_blocks():
-                self._day()
+            self._day()
         finally:
             numba.set_num_threads(threads)
 
