@@ -285,12 +285,11 @@ class CrisisModel(mesa.Model):
     def _choosing_types(self) -> np.ndarray:
         """The agent types that need choice tables today. IDPs always: observed displacement enters as IDPs, and
         host households that leave home choose as the IDPs they become (they have no tables of their own).
-        Migrants where any row is one (a scan of the types, 0.2 ms for 2.8 M rows, since code may write the
+        Migrants where any row is one (a count of the types, 0.08 ms for 2.8 M rows, since code may write the
         arrays between days): half of haiti_2010's choice tables were for the migrants it has none of."""
         choosing = np.zeros(len(AgentType), dtype=np.bool_)
         choosing[AgentType.IDP] = True
-        # compared with a plain int: NumPy casts an int8 array to int64 to compare it with an IntEnum (6x slower)
-        choosing[AgentType.MIGRANT] = np.count_nonzero(self.population.agent_type == int(AgentType.MIGRANT)) > 0
+        choosing[AgentType.MIGRANT] = kernels.count_of_type(self.population.agent_type, np.int8(AgentType.MIGRANT)) > 0
         return choosing
 
     @functools.cached_property

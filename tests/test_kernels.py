@@ -430,3 +430,10 @@ def test_travel_three_edges_by_hand(impl) -> None:
     flows = out["flows"].sum(axis=0)
     assert flows[yz] == 4 and flows.sum() == 4
 
+
+
+def test_count_of_type_counts_every_row_of_the_type():
+    types = np.random.default_rng(3).integers(0, N_TYPE, 100_003).astype(np.int8)
+    for t in range(N_TYPE):
+        assert kernels.count_of_type(types, np.int8(t)) == np.count_nonzero(types == t)
+    assert kernels.count_of_type(np.zeros(0, dtype=np.int8), np.int8(0)) == 0
