@@ -1,7 +1,7 @@
 """The Numba core: one pass over all agents per day, and the daily tallies.
 
-Every kernel visits agents in `N_CHUNKS` fixed blocks of rows: one worker per thread under `prange` claims
-the blocks one at a time (`model.scheduling`), so a crisis that hits some rows harder keeps both threads busy.
+Every kernel visits agents in `N_CHUNKS` fixed blocks of rows, which the threads claim one at a time
+(`model.scheduling`), so a crisis that hits some rows harder keeps both threads busy.
 Each thread counts into its own row of the outputs (`N_PARTIALS` rows) and the caller sums the rows. Counts are
 integers, so the sums do not depend on which thread counted what. Random numbers are counter-based
 (`model.rng`), so the result is the same on any number of threads. Each kernel has a plain NumPy twin in
@@ -29,7 +29,8 @@ from .scheduling import claim_block
 
 #: fixed number of row blocks: results must not depend on the thread count
 N_CHUNKS = 64
-#: rows of every per-thread output array, and workers of every kernel: one per thread Numba may run
+#: rows of every per-thread output array: one per thread Numba may run (read by the callers, never inside a
+#: kernel: a compiled kernel keeps the globals it was compiled with, and Numba's cache would keep them too)
 N_PARTIALS = numba.config.NUMBA_NUM_THREADS
 
 # Explicit signatures: the kernels compile (or load from Numba's cache) once, at import, for exactly these
@@ -139,7 +140,7 @@ def choice_tables(choosing, pull, path_start, path_end, path_nedges, path_edges,
     """
     n_loc = path_start.shape[0] - 1
     claimed = np.zeros(1, dtype=np.int64)  # blocks handed out so far (see `model.scheduling`)
-    for _ in prange(N_PARTIALS):  # one worker per thread, claiming blocks until none are left
+    for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         chunk = claim_block(claimed)
         while chunk < N_CHUNKS:  # blocks of places, like the agents: a place is too small a unit of work
             first, stop = chunk_bounds(chunk, n_loc)
@@ -329,7 +330,7 @@ def move_agents(seed, day,
     n_status, n_loc = p_depart.shape[1], p_depart.shape[2]
     leave_p = p_depart.reshape(-1)
     claimed = np.zeros(1, dtype=np.int64)  # blocks handed out so far (see `model.scheduling`)
-    for _ in prange(N_PARTIALS):  # one worker per thread, claiming blocks until none are left
+    for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         tid = numba.get_thread_id()
         chunk = claim_block(claimed)
         while chunk < N_CHUNKS:
@@ -436,7 +437,7 @@ def return_home(seed, day, active, status, location, origin, days_displaced, siz
     """
     n = active.shape[0]
     claimed = np.zeros(1, dtype=np.int64)  # blocks handed out so far (see `model.scheduling`)
-    for _ in prange(N_PARTIALS):  # one worker per thread, claiming blocks until none are left
+    for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         tid = numba.get_thread_id()
         chunk = claim_block(claimed)
         while chunk < N_CHUNKS:
@@ -472,7 +473,7 @@ def tally(active, agent_type, status, location, origin, size, by_place_status_ty
     n_status = by_place_status_type.shape[2]
     n_type = by_place_status_type.shape[3]
     claimed = np.zeros(1, dtype=np.int64)  # blocks handed out so far (see `model.scheduling`)
-    for _ in prange(N_PARTIALS):  # one worker per thread, claiming blocks until none are left
+    for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         tid = numba.get_thread_id()
         counts = by_place_status_type[tid].reshape(-1)
         by_origin = displaced_by_origin[tid]

@@ -5,9 +5,10 @@ Numba's OpenMP threading layer runs a `prange` in static runs of iterations, one
 ran blocks 0-31; with the first half of the blocks ten times heavier, two threads took 15.5 ms against 17.1 ms on
 one). The kernels' work is not even over the rows: the rows of a crisis's worst-hit places leave, travel and
 return, while elsewhere a row's day is a draw and a count, and a thread of a virtual machine may start late or
-be held up by the host. So each kernel runs one worker per thread, and the workers claim the blocks in order
-from a counter, with an atomic addition (an LLVM `atomicrmw`; Numba has no CPU atomics of its own): the same
-test took 8.7 ms on two threads.
+be held up by the host. So a kernel's `prange` runs workers that claim the blocks in order from a counter, with
+an atomic addition (an LLVM `atomicrmw`; Numba has no CPU atomics of its own): the same test took 8.7 ms on two
+threads. A kernel runs as many workers as blocks, whatever the thread count: each thread's first worker claims
+blocks until none are left and its others find none, so no thread count is compiled into the kernel.
 
 Which thread runs which block changes nothing in the results: the kernels count into per-thread rows of
 integers and write each block's lists to the block's own slots.

@@ -35,14 +35,15 @@ def test_claims_hand_out_the_counter_in_order():
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_every_block_is_claimed_exactly_once(threads):
+@pytest.mark.parametrize("workers", [2, 64])  # the kernels run 64 (N_CHUNKS): a thread's first drains the counter
+def test_every_block_is_claimed_exactly_once(threads, workers):
     if threads > numba.config.NUMBA_NUM_THREADS:
         pytest.skip("needs more Numba threads")
     before = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
         owner = np.zeros(N_BLOCKS, dtype=np.int64)
-        _claims(numba.config.NUMBA_NUM_THREADS, N_BLOCKS, owner)
+        _claims(workers, N_BLOCKS, owner)
     finally:
         numba.set_num_threads(before)
     assert (owner == 1).all(), f"{(owner == 0).sum()} blocks unclaimed, {(owner > 1).sum()} claimed twice"
