@@ -431,7 +431,6 @@ def test_travel_three_edges_by_hand(impl) -> None:
     assert flows[yz] == 4 and flows.sum() == 4
 
 
-
 def test_count_of_type_counts_every_row_of_the_type():
     types = np.random.default_rng(3).integers(0, N_TYPE, 100_003).astype(np.int8)
     for t in range(N_TYPE):

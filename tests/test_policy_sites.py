@@ -7,7 +7,8 @@ import pytest
 from crisisflow.model.codes import Status
 from crisisflow.model.errors import InputError
 from crisisflow.model.model import CrisisModel
-from crisisflow.model.policies.sites import Sites, _residents, sphere_capacity
+from crisisflow.model.policies.base import _rows_at
+from crisisflow.model.policies.sites import Sites, sphere_capacity
 
 from conftest import rules_cfg, toy_scenario
 from policy_helpers import TWO_DAYS_AT_A, assert_conserved, compose_and_run, series
@@ -205,7 +206,7 @@ def test_haiti_reads_its_site_schedule_from_a_table():
 
 
 def test_residents_are_the_rows_in_a_site_or_its_queue_at_the_places():
-    """The compiled scan of a closing day against its NumPy reading, on random rows."""
+    """The compiled scan of a closing day (policies.base.rows_at) against its NumPy reading, on random rows."""
     rs = np.random.default_rng(3)
     n, L = 4000, 30
     active = rs.random(n) < 0.9
@@ -215,4 +216,5 @@ def test_residents_are_the_rows_in_a_site_or_its_queue_at_the_places():
     queued = (status == Status.IN_SITE) | (status == Status.WAITING) | (status == Status.STRANDED)
     expected = np.nonzero(active & queued & at_place[location])[0]
     assert len(expected) > 0
-    np.testing.assert_array_equal(_residents(active, status, location, at_place), expected)
+    wanted = np.isin(np.arange(len(Status)), [Status.IN_SITE, Status.WAITING, Status.STRANDED])
+    np.testing.assert_array_equal(_rows_at(active, status, location, wanted, at_place), expected)

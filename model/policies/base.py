@@ -1,10 +1,11 @@
 """What every MCOF operation implements. Operations act at a fixed stage of the day (see CrisisModel)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
+from numba import boolean, int8, int32, int64, njit
 
 from ..codes import LocationKind, Status
 
@@ -55,6 +56,24 @@ def arrival_status(model: "CrisisModel", to: int) -> int:
     if model.rules.hard_site_capacity and model.site_capacity[to] >= 0:
         return Status.WAITING
     return Status.IN_SITE
+
+
+def rows_at(pop: "Population", statuses: Iterable[Status], places: np.ndarray) -> np.ndarray:
+    """The active rows with one of `statuses` at the places where `places` (bool [L]), ascending: one compiled
+    pass over every row instead of NumPy's temporaries (sites scan on each closing day, 887 in haiti_2010)."""
+    wanted = np.zeros(len(Status), dtype=np.bool_)
+    wanted[[int(s) for s in statuses]] = True
+    return _rows_at(pop.active, pop.status, pop.location, wanted, np.ascontiguousarray(places, dtype=np.bool_))
+
+
+@njit(int64[::1](boolean[::1], int8[::1], int32[::1], boolean[::1], boolean[::1]), cache=True)
+def _rows_at(active, status, location, wanted, at_place):
+    rows = np.empty(active.shape[0], dtype=np.int64)
+    k = 0
+    for i in range(active.shape[0]):
+        rows[k] = i  # written unconditionally, kept when the row qualifies
+        k += active[i] & wanted[status[i]] & at_place[location[i]]
+    return rows[:k].copy()
 
 
 def end_travel(pop: "Population", rows: np.ndarray) -> None:

@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .. import rng
-from ..codes import AgentType, LocationKind, Status
-from .base import Policy, arrival_status, by_place, cumulative, end_travel
+from ..codes import HOME_STATUSES, AgentType, LocationKind, Status
+from .base import Policy, arrival_status, by_place, cumulative, end_travel, rows_at
 from .inputs import SOURCE, OperationInput, plain
 
 if TYPE_CHECKING:
@@ -141,6 +141,4 @@ def alert_days(hazard: np.ndarray, threshold: float, lead_days: int) -> np.ndarr
 
 def _residents(model: "CrisisModel", places: np.ndarray) -> np.ndarray:
     """Rows at home (not displaced) at the places in the mask."""
-    pop = model.population
-    rows = np.nonzero(pop.active & (pop.status <= int(Status.TRAPPED)))[0]  # int: an IntEnum would cast the array
-    return rows[places[pop.location[rows]]]
+    return rows_at(model.population, HOME_STATUSES, places)

@@ -24,7 +24,7 @@ import numpy as np
 from .. import rng
 from ..admission import queue_priority, ranked_fit
 from ..codes import AgentType, LocationKind, Status
-from .base import Policy, cumulative
+from .base import Policy, cumulative, rows_at
 from .inputs import IN_NETWORK, OperationInput, plain
 
 MODES = ("land", "air", "sea")
@@ -138,8 +138,9 @@ class Evacuation(Policy):
 
     def _pick_up(self, model, mission: Mission) -> None:
         pop = model.population
-        here = np.nonzero(pop.active & (pop.location == mission.location)
-                          & (pop.status != int(Status.ON_THE_MOVE)))[0]  # int: an IntEnum casts the array
+        at_hub = np.zeros(model.network.n_locations, dtype=np.bool_)
+        at_hub[mission.location] = True
+        here = rows_at(pop, (s for s in Status if s != Status.ON_THE_MOVE), at_hub)
         rows = here[self._eligible(here)]
         priority = queue_priority(pop, rows)
         key = rng.uniform_array(model.seed_value, rows, model.day, rng.MISSION_ORDER)
