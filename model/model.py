@@ -34,7 +34,9 @@ from .scenario import Scenario
 #: Whole runs side by side in one process on a 2-core machine (2026-11-29, medians of 3-15): one thread is
 #: faster on demo (23,000 rows: 0.22 s against 0.26 s on two) and mali2012 (90,000: 0.42-0.43 s against 0.44 s;
 #: crisisflow-bench's separate processes: 10-15% faster), two on haiti_2010 (150,000: 7.6 s against 9.4 s),
-#: libya_2011 (336,000: 1.92 s against 2.14 s) and pakistan_floods_2010 (643,000: 1.30 s against 1.63 s)
+#: libya_2011 (336,000: 1.92 s against 2.14 s) and pakistan_floods_2010 (643,000: 1.30 s against 1.63 s). Again
+#: after the kernels claimed their blocks (model.scheduling; medians of 7): demo 0.17 s on one thread against
+#: 0.27 s on two, mali2012 0.343 s against 0.345 s, libya_2011 1.85 s against 1.43 s
 SERIAL_BELOW_ROWS = 100_000
 
 
