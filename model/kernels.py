@@ -45,6 +45,7 @@ _F8_3 = types.Array(float64, 3, "C")
 
 _ON_THE_MOVE = np.int8(Status.ON_THE_MOVE)
 _IN_SITE = np.int8(Status.IN_SITE)
+_HOSTED = np.int8(Status.HOSTED)
 _SELF_SETTLED = np.int8(Status.SELF_SETTLED)
 _WAITING = np.int8(Status.WAITING)
 _STRANDED = np.int8(Status.STRANDED)
@@ -53,6 +54,7 @@ _RETURNED = np.int8(Status.RETURNED)
 _CROSSED = np.int8(Status.CROSSED_BORDER)
 _LAST_HOME = np.int8(Status.TRAPPED)  # statuses up to this one are people at home
 _FIRST_EXIT = np.int8(Status.CROSSED_BORDER)  # statuses from this one on have left the network
+_MIGRANT = np.int8(AgentType.MIGRANT)
 _IDP = np.int8(AgentType.IDP)
 _HOST = np.int8(AgentType.HOST_HOUSEHOLD)
 _SITE = np.int8(LocationKind.SITE)
@@ -293,6 +295,29 @@ def _journey(i, seed, day, s, agent_type, size, status, location, origin, days_d
         _start(i, p, status, path, path_pos, link_km_left, path_edges, edge_km)
 
 
+@njit(cache=True)
+def _quiet_bounds(p_depart):
+    """The highest daily probability to leave, per type, of the rows that act only if their draw falls under it:
+    at home (bounds[t, 0]) and in a site or hosted (bounds[t, 1]). A row whose draw is at or above its bound
+    stays, and has nothing else to do that day (see `move_agents`)."""
+    bounds = np.zeros((p_depart.shape[0], 2))
+    for t in range(p_depart.shape[0]):
+        for s in range(p_depart.shape[1]):
+            col = 0 if s <= _LAST_HOME else 1
+            if col == 1 and s != _IN_SITE and s != _HOSTED:
+                continue
+            for loc in range(p_depart.shape[2]):
+                if p_depart[t, s, loc] > bounds[t, col]:
+                    bounds[t, col] = p_depart[t, s, loc]
+    return bounds
+
+
+@njit(cache=True, inline="always")
+def _of_type(t, migrant, idp, host):
+    """One of three values by agent type, as selects that run on vector lanes (an indexed table does not)."""
+    return migrant if t == _MIGRANT else (idp if t == _IDP else host)
+
+
 @njit(void(int64, int64, _B1, _I1, _I4, _I1, _I4, _I4, _I4, _I4, _I4, _I1, _F4, _B1, _B1,
            _F8_3, _F_A2, _F8_3, _F8_3, _I8_3, _F_A2, _I8, _I1, _I4_2,
            _I4, _F8, _I1, _B1, _B1, _B_A3, _I1, _B1, _I2, _B1, _I8_2, _I8_2, _I8_2, _I8_2, _I8_2, _F8),
@@ -320,6 +345,15 @@ def move_agents(seed, day,
     where loc_hostable (towns with free hosting places); block c writes from row_lists[k, lo + c] on and
     its numbers to list_counts[c, k] (see `listed_rows`).
 
+    Most rows have nothing to do on most days: at home or in a site, their draw to leave is above the highest
+    probability to leave of their type and status group (`_quiet_bounds`). A first loop over a block, on vector
+    lanes, draws for every row, counts the day for the displaced and marks the rows that may act (the quiet get a
+    draw of -1); the rows that may act are picked without a branch, and only they take the row-by-row path. On
+    the Haiti-like persons scenario, per day on two threads, against one row-by-row loop over every row (medians
+    of 15 on the same states): 2.8 against 4.8 ms on day 3 (nobody may leave yet), 13.7 against 13.9 on day 40
+    (64% of the rows may act), 6.2 against 7.7 on day 120 (16%), 3.7 against 5.6 on day 250 (1.4%); over the
+    whole run, the two taking turns day by day, 2.36 against 2.91 s.
+
     `draws` is scratch space for the day's draws to leave, at least one float per row, kept by the caller: each
     block allocating its own every day cost 9-11% of this pass on two threads at national scale (blocks of 43,000
     rows are allocations the system maps and unmaps every time).
@@ -329,44 +363,60 @@ def move_agents(seed, day,
     # three strided ones (about a tenth of this pass)
     n_status, n_loc = p_depart.shape[1], p_depart.shape[2]
     leave_p = p_depart.reshape(-1)
+    bounds = _quiet_bounds(p_depart)
+    home_m, home_i, home_h = bounds[_MIGRANT, 0], bounds[_IDP, 0], bounds[_HOST, 0]
+    site_m, site_i, site_h = bounds[_MIGRANT, 1], bounds[_IDP, 1], bounds[_HOST, 1]
     claimed = np.zeros(1, dtype=np.int64)  # blocks handed out so far (see `model.scheduling`)
     for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         tid = numba.get_thread_id()
         chunk = claim_block(claimed)
+        # the rows of a block that may act (numbers within the block); none for the workers that found no block
+        picked = np.empty(n // N_CHUNKS + 2 if chunk < N_CHUNKS else 0, dtype=np.int32)
         while chunk < N_CHUNKS:
             lo, hi = chunk_bounds(chunk, n)
             # the block's rows as views indexed from 0 (see the module docstring)
             act, typ, st, loc = active[lo:hi], agent_type[lo:hi], status[lo:hi], location[lo:hi]
             displaced_days = days_displaced[lo:hi]
             draw = draws[lo:hi]
-            for j in range(hi - lo):  # every row's draw to leave, in a loop of its own: it runs on vector lanes
-                draw[j] = rng.uniform(seed, lo + j, day, rng.LEAVE)
+            for j in range(hi - lo):  # on vector lanes: the draws, the day counted, the rows that may act marked
+                u = rng.uniform(seed, lo + j, day, rng.LEAVE)
+                s = st[j]
+                t = typ[j]
+                live = act[j]
+                # below the bound a row may leave; the others on the move or listed act whatever their draw
+                bound = (_of_type(t, home_m, home_i, home_h) if s <= _LAST_HOME
+                         else _of_type(t, site_m, site_i, site_h) if (s == _IN_SITE) | (s == _HOSTED)
+                         else 2.0 if s < _FIRST_EXIT else -1.0)
+                displaced_days[j] += np.int32(live & (s > _LAST_HOME) & (s < _FIRST_EXIT))
+                draw[j] = u if live & (u < bound) else -1.0
+            n_picked = 0
+            for j in range(hi - lo):  # written unconditionally, counted where the row may act: no branch to miss
+                picked[n_picked] = j
+                n_picked += draw[j] >= 0.0
             # the block's lists: one spare slot per block (see below)
             queued = row_lists[0, lo + chunk: hi + chunk + 1]
             settled = row_lists[1, lo + chunk: hi + chunk + 1]
             n_queued = 0
             n_settled = 0
-            for j in range(hi - lo):
-                i = lo + j
-                s = st[j]
-                if act[j] & (s < _FIRST_EXIT):  # not the rows that left the network
-                    displaced_days[j] += np.int32(s > _LAST_HOME)
-                    if (s == _ON_THE_MOVE) | (draw[j] < leave_p[np.uint64((np.int64(typ[j]) * n_status + s) * n_loc
-                                                                          + loc[j])]):
-                        _journey(np.uint64(i), seed, day, s, agent_type, size, status, location, origin,
-                                 days_displaced, wait_days, path, path_pos, link_km_left, has_documents, p_continue,
-                                 (choice_cum, choice_total, choice_last, path_start),
-                                 (cleared, active, speed, path_nedges, path_edges, edge_to, edge_km, edge_mode,
-                                  edge_border, edge_open, border_allowed, loc_kind, loc_gated, loc_country),
-                                 flows_out[tid], crossings_out[tid], displaced_out[tid])
-                        s = st[j]
+            for k in range(n_picked):
+                j = np.uint64(picked[k])
+                i = lo + np.int64(picked[k])
+                s = st[j]  # an active row still in the network, as marked
+                if (s == _ON_THE_MOVE) | (draw[j] < leave_p[np.uint64((np.int64(typ[j]) * n_status + s) * n_loc
+                                                                      + loc[j])]):
+                    _journey(np.uint64(i), seed, day, s, agent_type, size, status, location, origin,
+                             days_displaced, wait_days, path, path_pos, link_km_left, has_documents, p_continue,
+                             (choice_cum, choice_total, choice_last, path_start),
+                             (cleared, active, speed, path_nedges, path_edges, edge_to, edge_km, edge_mode,
+                              edge_border, edge_open, border_allowed, loc_kind, loc_gated, loc_country),
+                             flows_out[tid], crossings_out[tid], displaced_out[tid])
+                    s = st[j]  # a row that left the network has an exit status: neither list takes it
                 # list the row: written unconditionally one past the rows found, which stays in the block's range
-                live = act[j]
                 queued[n_queued] = i
-                n_queued += live & ((s == _WAITING) | (s == _STRANDED))
+                n_queued += (s == _WAITING) | (s == _STRANDED)
                 if s == _SELF_SETTLED:
                     settled[n_settled] = i
-                    n_settled += live & loc_hostable[loc[j]]
+                    n_settled += loc_hostable[loc[j]]
             list_counts[chunk, 0] = n_queued
             list_counts[chunk, 1] = n_settled
             chunk = claim_block(claimed)
