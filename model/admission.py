@@ -245,17 +245,20 @@ def _admit_queue(queued, eligible, slots, seed, day, referred, unaccompanied_chi
     rows = queued[eligible]
     places = np.empty(rows.shape[0], dtype=np.int64)
     sizes = np.empty(rows.shape[0], dtype=np.int64)
-    priority = np.empty(rows.shape[0], dtype=np.bool_)
     for k in range(rows.shape[0]):
         i = rows[k]
         places[k] = location[i]
         sizes[k] = size[i]
-        priority[k] = _goes_first(i, referred, unaccompanied_child, trafficking_victim)
     fits, contested, demand = _uncontested(places, sizes, slots)
     if contested.shape[0]:
+        # priority and key only where a place has to choose: most queued rows wait where nobody is admitted
+        # today (a full site), and each of their flags is a read from another part of memory
+        priority = np.zeros(rows.shape[0], dtype=np.bool_)
         keys = np.empty(contested.shape[0])
         for c in range(contested.shape[0]):
-            keys[c] = rng.uniform(seed, rows[contested[c]], day, rng.QUEUE_ORDER)
+            i = rows[contested[c]]
+            priority[contested[c]] = _goes_first(i, referred, unaccompanied_child, trafficking_victim)
+            keys[c] = rng.uniform(seed, i, day, rng.QUEUE_ORDER)
         _fit_contested(contested, places, sizes, priority, keys, demand, slots, fits)
     ok = np.zeros(queued.shape[0], dtype=np.bool_)
     ok[eligible] = fits
