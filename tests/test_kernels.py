@@ -308,11 +308,12 @@ def test_returns_on_the_tally_pass_equal_returns_then_tally() -> None:
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs at least two Numba threads")
-def test_results_do_not_depend_on_thread_count() -> None:
+@pytest.mark.parametrize("quiet", [False, True])
+def test_results_do_not_depend_on_thread_count(quiet: bool) -> None:
     rs = np.random.default_rng(7)
     world = random_world(rs, 3)
     start = random_population(rs, world, 5000)
-    tb = random_tables(rs, world)
+    tb = random_tables(rs, world, quiet)
     logit = rs.normal(0.0, 1.0, world.net.n_locations)
     runs = []
     before = numba.get_num_threads()
