@@ -348,10 +348,10 @@ def move_agents(seed, day,
     Most rows have nothing to do on most days: at home or in a site, their draw to leave is above the highest
     probability to leave of their type and status group (`_quiet_bounds`). A first loop over a block, on vector
     lanes, draws for every row, counts the day for the displaced and marks the rows that may act; the marked rows
-    are picked without a branch, and only they take the row-by-row path. On
-    the Haiti-like persons scenario, per day on two threads, against one row-by-row loop over every row (medians
-    of 15 on the same states): 2.8 against 4.8 ms on day 3 (nobody may leave yet), 13.7 against 13.9 on day 40
-    (64% of the rows may act), 6.2 against 7.7 on day 120 (16%), 3.7 against 5.6 on day 250 (1.4%); over the
+    are picked without a branch, and only they take the row-by-row path. On the Haiti-like persons scenario, per
+    day on two threads, against one row-by-row loop over every row (medians of 15 on the same states, with the
+    marks first kept in the draws): 2.8 against 4.8 ms on day 3 (nobody may leave yet), 13.7 against 13.9 on day
+    40 (64% of the rows may act), 6.2 against 7.7 on day 120 (16%), 3.7 against 5.6 on day 250 (1.4%); over the
     whole run, the two taking turns day by day, 2.36 against 2.91 s. The same, this pass in whole runs: haiti_2010
     1.89 against 2.29 s, libya_2011 0.78 against 0.87 s; but mali2012 under Flee's rules 0.105 against 0.094 s a
     run: some place has a probability of 1 in every group there, so every row is marked and the marking is

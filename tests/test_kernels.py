@@ -121,7 +121,7 @@ def random_population(rs: np.random.Generator, world: World, n: int) -> dict[str
 
 def random_tables(rs: np.random.Generator, world: World, quiet: bool = False) -> dict[str, np.ndarray]:
     """One day's rule tables, with closed links, refused border edges, never-pulling places and zero departures.
-    On a `quiet` day nobody is likely to leave (at most 5% a day), as on most days of a long run: most rows draw
+    On a `quiet` day nobody is likely to leave (at most 13% a day), as on most days of a long run: most rows draw
     above the highest probability of their type and status group and skip the row-by-row path. Each status and
     type has its own highest probability (migrants at home none), so a group's bound that missed one of them
     would be too low somewhere."""
