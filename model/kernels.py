@@ -296,11 +296,24 @@ def _journey(i, seed, day, s, agent_type, size, status, location, origin, days_d
 
 
 @njit(cache=True)
-def _quiet_bounds(p_depart):
+def _sites_range(loc_kind):
+    """The index range [first, first + span] that holds every site; where there is none, first is past every
+    place and span 0, so that no place falls in it."""
+    first, last = loc_kind.shape[0] + 1, -1
+    for loc in range(loc_kind.shape[0]):
+        if loc_kind[loc] == _SITE:
+            first = min(first, loc)
+            last = loc
+    return first, np.uint32(max(last - first, 0))
+
+
+@njit(cache=True)
+def _quiet_bounds(p_depart, first_site, span):
     """The highest daily probability to leave, per type, of the rows that act only if their draw falls under it:
-    at home (bounds[t, 0]) and in a site or hosted (bounds[t, 1]). A row whose draw is at or above its bound
-    stays, and has nothing else to do that day (see `move_agents`)."""
-    bounds = np.zeros((p_depart.shape[0], 2))
+    at home (bounds[t, 0]); in a site or hosted (bounds[t, 1]); in a site at a place in the index range that holds
+    every site (bounds[t, 2], see `move_agents`). A row whose draw is at or above its bound stays, and has
+    nothing else to do that day."""
+    bounds = np.zeros((p_depart.shape[0], 3))
     for t in range(p_depart.shape[0]):
         for s in range(p_depart.shape[1]):
             col = 0 if s <= _LAST_HOME else 1
@@ -309,6 +322,9 @@ def _quiet_bounds(p_depart):
             for loc in range(p_depart.shape[2]):
                 if p_depart[t, s, loc] > bounds[t, col]:
                     bounds[t, col] = p_depart[t, s, loc]
+        for loc in range(first_site, min(first_site + np.int64(span) + 1, p_depart.shape[2])):
+            if p_depart[t, _IN_SITE, loc] > bounds[t, 2]:
+                bounds[t, 2] = p_depart[t, _IN_SITE, loc]
     return bounds
 
 
@@ -318,9 +334,20 @@ def _of_type(t, migrant, idp, host):
     return migrant if t == _MIGRANT else (idp if t == _IDP else host)
 
 
+@njit(cache=True, inline="always")
+def _bound(s, t, in_site_range, bounds):
+    """A row's quiet bound (`_quiet_bounds`, as the tuple of its nine values) by status s and type t, as selects;
+    2 for the rows that act whatever their draw (on the move, self-settled, queued), -1 for those that left."""
+    home_m, home_i, home_h, site_m, site_i, site_h, range_m, range_i, range_h = bounds
+    return (_of_type(t, home_m, home_i, home_h) if s <= _LAST_HOME
+            else _of_type(t, range_m, range_i, range_h) if in_site_range
+            else _of_type(t, site_m, site_i, site_h) if (s == _IN_SITE) | (s == _HOSTED)
+            else 2.0 if s < _FIRST_EXIT else -1.0)
+
+
 @njit(void(int64, int64, _B1, _I1, _I4, _I1, _I4, _I4, _I4, _I4, _I4, _I1, _F4, _B1, _B1,
            _F8_3, _F_A2, _F8_3, _F8_3, _I8_3, _F_A2, _I8, _I1, _I4_2,
-           _I4, _F8, _I1, _B1, _B1, _B_A3, _I1, _B1, _I2, _B1, _I8_2, _I8_2, _I8_2, _I8_2, _I8_2, _F8),
+           _I4, _F8, _I1, _B1, _B1, _B_A3, _I1, _B1, _I2, _B1, _I8_2, _I8_2, _I8_2, _I8_2, _I8_2, _F8, boolean),
       parallel=True, cache=True)
 def move_agents(seed, day,
                 active, agent_type, size, status, location, origin, days_displaced, wait_days,
@@ -329,7 +356,7 @@ def move_agents(seed, day,
                 path_start, path_nedges, path_edges,
                 edge_to, edge_km, edge_mode, edge_border, edge_open, border_allowed,
                 loc_kind, loc_gated, loc_country, loc_hostable,
-                flows_out, crossings_out, displaced_out, row_lists, list_counts, draws):
+                flows_out, crossings_out, displaced_out, row_lists, list_counts, draws, sites_by_place):
     """Stay or leave, choose a path, travel within the day's budget, arrive; move on from towns with distance left.
 
     p_depart[t, status, loc] (C order): daily probability to leave; p_continue[t, loc]: probability to move on
@@ -352,10 +379,18 @@ def move_agents(seed, day,
     day on two threads, against one row-by-row loop over every row (medians of 15 on the same states, with the
     marks first kept in the draws): 2.8 against 4.8 ms on day 3 (nobody may leave yet), 13.7 against 13.9 on day
     40 (64% of the rows may act), 6.2 against 7.7 on day 120 (16%), 3.7 against 5.6 on day 250 (1.4%); over the
-    whole run, the two taking turns day by day, 2.36 against 2.91 s. The same, this pass in whole runs: haiti_2010
-    1.89 against 2.29 s, libya_2011 0.78 against 0.87 s; but mali2012 under Flee's rules 0.105 against 0.094 s a
-    run: some place has a probability of 1 in every group there, so every row is marked and the marking is
-    overhead (a whole-day fallback to the single loop won half of that back and cost the other scenarios 3-4%).
+    whole run, the two taking turns day by day, 2.36 against 2.91 s. The same, this pass a run: haiti_2010 0.94
+    against 1.14 s, libya_2011 0.39 against 0.43 s; but mali2012 under Flee's rules 0.210 against 0.187 s: every
+    status group has a place with a probability of 1 there, so every row was marked and the marking was overhead
+    (a whole-day fallback to the single loop won half of that back and cost the other scenarios 3-4%).
+
+    With `sites_by_place` the rows in a site also read their place: one at a place in the index range that holds
+    every site (sites are usually numbered together) is bounded by that range's highest probability, which is
+    tight where the sites' own are low and some other place's is high (Flee's rules give every status its place's
+    move chance, and a town in conflict has 1): this pass on mali2012 0.202 -> 0.164 s a run, whole runs 0.351 ->
+    0.312 s (medians of 15, taking turns). Reading the place costs this loop four bytes a row (the persons run,
+    reading it every day: 2.22 -> 2.30 s), so the caller asks for it only where many rows are in sites; it is a
+    hint, the result is the same either way.
 
     `draws` is scratch space for the day's draws to leave, at least one float per row, kept by the caller: each
     block allocating its own every day cost 9-11% of this pass on two threads at national scale (blocks of 43,000
@@ -366,9 +401,10 @@ def move_agents(seed, day,
     # three strided ones (about a tenth of this pass)
     n_status, n_loc = p_depart.shape[1], p_depart.shape[2]
     leave_p = p_depart.reshape(-1)
-    bounds = _quiet_bounds(p_depart)
-    home_m, home_i, home_h = bounds[_MIGRANT, 0], bounds[_IDP, 0], bounds[_HOST, 0]
-    site_m, site_i, site_h = bounds[_MIGRANT, 1], bounds[_IDP, 1], bounds[_HOST, 1]
+    first_site, site_span = _sites_range(loc_kind)
+    b = _quiet_bounds(p_depart, first_site, site_span)
+    bounds = (b[_MIGRANT, 0], b[_IDP, 0], b[_HOST, 0], b[_MIGRANT, 1], b[_IDP, 1], b[_HOST, 1],
+              b[_MIGRANT, 2], b[_IDP, 2], b[_HOST, 2])
     claimed = np.zeros(1, dtype=np.int64)  # blocks handed out so far (see `model.scheduling`)
     for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         tid = numba.get_thread_id()
@@ -384,18 +420,23 @@ def move_agents(seed, day,
             act, typ, st, loc = active[lo:hi], agent_type[lo:hi], status[lo:hi], location[lo:hi]
             displaced_days = days_displaced[lo:hi]
             draw = draws[lo:hi]
-            for j in range(hi - lo):  # on vector lanes: the draws, the day counted, the rows that may act marked
-                u = rng.uniform(seed, lo + j, day, rng.LEAVE)
-                s = st[j]
-                t = typ[j]
-                live = act[j]
-                # below the bound a row may leave; the others on the move or listed act whatever their draw
-                bound = (_of_type(t, home_m, home_i, home_h) if s <= _LAST_HOME
-                         else _of_type(t, site_m, site_i, site_h) if (s == _IN_SITE) | (s == _HOSTED)
-                         else 2.0 if s < _FIRST_EXIT else -1.0)
-                displaced_days[j] += np.int32(live & (s > _LAST_HOME) & (s < _FIRST_EXIT))
-                draw[j] = u
-                mark[j] = live & (u < bound)
+            # on vector lanes: the draws, the day counted for the displaced, the rows that may act marked (below
+            # their bound a row may leave; the rows on the move or listed act whatever their draw)
+            if sites_by_place:
+                for j in range(hi - lo):
+                    s = st[j]
+                    in_site_range = (s == _IN_SITE) & (np.uint32(loc[j] - first_site) <= site_span)
+                    u = rng.uniform(seed, lo + j, day, rng.LEAVE)
+                    displaced_days[j] += np.int32(act[j] & (s > _LAST_HOME) & (s < _FIRST_EXIT))
+                    draw[j] = u
+                    mark[j] = act[j] & (u < _bound(s, typ[j], in_site_range, bounds))
+            else:
+                for j in range(hi - lo):
+                    s = st[j]
+                    u = rng.uniform(seed, lo + j, day, rng.LEAVE)
+                    displaced_days[j] += np.int32(act[j] & (s > _LAST_HOME) & (s < _FIRST_EXIT))
+                    draw[j] = u
+                    mark[j] = act[j] & (u < _bound(s, typ[j], False, bounds))
             n_picked = 0
             for j in range(hi - lo):  # written unconditionally, counted where the row may act: no branch to miss
                 picked[n_picked] = j

@@ -275,7 +275,8 @@ class CrisisModel(mesa.Model):
             pop.has_documents, np.ascontiguousarray(tables.p_depart), tables.p_continue, cum, total, last, st.speed,
             paths.start_indptr, paths.n_edges, paths.edges,
             net.edge_to, net.edge_km, net.edge_mode, net.edge_border, self.edge_open, tables.border_allowed,
-            net.kind, gated, net.country, hosts, flows, crossings, displaced, self._row_lists, counts, self._draws)
+            net.kind, gated, net.country, hosts, flows, crossings, displaced, self._row_lists, counts, self._draws,
+            self._rows_in_sites >= self._rows_alive // 4)  # in-site rows bounded by their place (a speed hint)
         rec = self.recorder
         if rec.flows is not None:
             rec.flows[d] = flows.sum(axis=0)
