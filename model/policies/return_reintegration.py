@@ -119,21 +119,32 @@ def _take_solutions(active, status, days_displaced, wait_days, size, integrate_a
     longer than integrate_after days integrates locally if its draw falls under integrate_share; then one still
     there, displaced longer than resettle_after, is resettled (an exit) if its own draw falls under
     resettle_share. A share of 0 draws nothing. Returns persons (integrated, resettled)."""
+    # one scan of every row for both solutions: the rows staying somewhere and displaced longer than the shorter
+    # wait of the solutions offered
+    after = min(integrate_after if integrate_share > 0.0 else resettle_after,
+                resettle_after if resettle_share > 0.0 else integrate_after)
+    staying = np.empty(active.shape[0], dtype=np.int64)
+    n_staying = 0
+    for i in range(active.shape[0]):
+        s = status[i]
+        staying[n_staying] = i  # written unconditionally, kept when the row qualifies
+        n_staying += active[i] & (s > _ON_THE_MOVE) & (s < _CROSSED) & (days_displaced[i] > after)
     integrated = 0
     resettled = 0
+    rows = np.empty(n_staying, dtype=np.int64)
+    draws = np.empty(n_staying)
     for share, after, purpose in ((integrate_share, integrate_after, rng.LOCAL_INTEGRATION),
                                   (resettle_share, resettle_after, rng.RESETTLEMENT)):
         if not share > 0.0:
             continue
-        # the eligible rows first, then their draws in a loop of their own (it runs on vector lanes: most of
-        # the pass's time is the draws of those displaced long enough, tens of thousands a day)
-        rows = np.empty(active.shape[0], dtype=np.int64)
+        # the rows eligible for this solution (still staying: not integrated today), then their draws in a loop
+        # of their own (it runs on vector lanes: most of the time is the draws, tens of thousands a day)
         k = 0
-        for i in range(active.shape[0]):
+        for j in range(n_staying):
+            i = staying[j]
             s = status[i]
             rows[k] = i
-            k += active[i] & (s > _ON_THE_MOVE) & (s < _CROSSED) & (days_displaced[i] > after)
-        draws = np.empty(k)
+            k += (s > _ON_THE_MOVE) & (s < _CROSSED) & (days_displaced[i] > after)
         for j in range(k):
             draws[j] = rng.uniform(seed, rows[j], day, purpose)
         for j in range(k):
