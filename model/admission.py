@@ -16,7 +16,7 @@ import numpy as np
 from numba import boolean, float64, int8, int32, int64, njit, types, uint64, void
 
 from . import rng
-from .codes import LocationKind, Status
+from .codes import AgentType, LocationKind, Status
 from .network import Network
 from .population import Population
 
@@ -176,14 +176,19 @@ def _fit_contested(contested, all_places, sizes, priority, keys, demand, slots, 
 
 
 def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, seed: int, day: int,
-          stranded_after: int, filters=()) -> AdmissionResult:
+          stranded_after: int, filters=(), counts: tuple[np.ndarray, ...] | None = None) -> AdmissionResult:
     """Admit the queued agents (rows waiting or stranded, in row order); those left waiting count another day,
     and become stranded past the threshold.
 
     Referred persons and the vulnerable (unaccompanied children, victims of trafficking) go first.
     `filters` are callables (queued rows, their locations) -> mask of rows that may be admitted today
-    (evacuation eligibility, for example); the others keep their place in the queue.
+    (evacuation eligibility, for example); the others keep their place in the queue; they read, never write.
+    `counts`, the model's day's counts (`kernels.tally`'s four outputs), move the rows whose status changes.
     """
+    if counts is None:
+        counts = (np.zeros((1, net.n_locations, len(Status), len(AgentType)), dtype=np.int64),
+                  np.zeros((1, len(AgentType), len(Status)), dtype=np.int64),
+                  np.zeros((1, net.n_locations), dtype=np.int64), np.zeros((1, 2), dtype=np.int64))
     queued = np.ascontiguousarray(queued, dtype=np.int64)
     eligible = np.ones(len(queued), dtype=np.bool_)
     if filters:
@@ -194,7 +199,8 @@ def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, 
     evacuated = _admit_queue(queued, eligible, np.ascontiguousarray(slots, dtype=np.int64), np.uint64(seed),
                              np.uint64(day), pop.referred, pop.unaccompanied_child, pop.trafficking_victim, net.kind,
                              pop.location, pop.size, pop.status, pop.cleared, pop.path, pop.active, pop.wait_days,
-                             int(stranded_after), admitted_persons)
+                             int(stranded_after), admitted_persons, pop.agent_type,
+                             *(counts[k][0] for k in (0, 1, 3)))  # by place, exits and rows: nobody changes origin
     return AdmissionResult(evacuated_rows=evacuated, admitted_persons=admitted_persons)
 
 
@@ -203,17 +209,38 @@ _IN_SITE, _ON_THE_MOVE, _SELF_SETTLED, _EVACUATED, _STRANDED = (
     np.int8(s) for s in (Status.IN_SITE, Status.ON_THE_MOVE, Status.SELF_SETTLED, Status.EVACUATED, Status.STRANDED))
 
 
-@njit(_I8(_I8, _B1, _I1, _I4, _I4, _I1, _B1, _I4, _B1, _I4, int64, _I8), cache=True)
+#: the day's counts admission changes (`kernels.tally`'s by place, status and type; exits; rows), one thread's row
+_COUNTS = (types.Array(int64, 3, "C"), types.Array(int64, 2, "C"), _I8)
+
+
+@njit(cache=True, inline="always")
+def _recount(i, was, active, agent_type, status, location, size, by_place, exits, row_counts):
+    """Move queued row i, active with status `was` before admission, to where it stands now in the day's counts
+    (as `kernels._count` would, less what admission cannot change: a queued row stays at its place, and counts by
+    origin as displaced whether it stays queued, is admitted or leaves the network)."""
+    loc, t, sz, s = location[i], agent_type[i], size[i], status[i]
+    by_place[loc, was, t] -= sz
+    if active[i]:
+        by_place[loc, s, t] += sz
+        row_counts[1] += s == _IN_SITE  # `was`, a queue, is not in a site
+    else:
+        exits[t, s] += sz
+        row_counts[0] -= 1
+
+
+@njit(_I8(_I8, _B1, _I1, _I4, _I4, _I1, _B1, _I4, _B1, _I4, int64, _I8, _I1, *_COUNTS), cache=True)
 def _settle_queue(queued, ok, loc_kind, location, size, status, cleared, path, active, wait_days, stranded_after,
-                  admitted_persons):
+                  admitted_persons, agent_type, by_place, exits, row_counts):
     """The day's admission, row by row: the admitted enter their site, clear their border point (and go on
     along their path, if any) or board at their hub and leave the network; the others wait another day, and
-    become stranded past `stranded_after` days. Counts admitted persons by place; returns the evacuated rows."""
+    become stranded past `stranded_after` days. Counts admitted persons by place; moves each row whose status
+    changed in the day's counts (`kernels.tally`'s outputs, one thread's row); returns the evacuated rows."""
     evacuated = np.empty(queued.shape[0], dtype=np.int64)
     n_evacuated = 0
     for k in range(queued.shape[0]):
         i = queued[k]
         if ok[k]:
+            was = status[i]
             loc = location[i]
             admitted_persons[loc] += size[i]
             kind = loc_kind[loc]
@@ -228,17 +255,22 @@ def _settle_queue(queued, ok, loc_kind, location, size, status, cleared, path, a
                 evacuated[n_evacuated] = i
                 n_evacuated += 1
             wait_days[i] = 0
+            _recount(i, was, active, agent_type, status, location, size, by_place, exits, row_counts)
         else:
             wait_days[i] += 1
-            if wait_days[i] >= stranded_after:
+            # the status is read only here: most queued rows wait without reaching the threshold
+            if wait_days[i] >= stranded_after and status[i] != _STRANDED:
+                was = status[i]
                 status[i] = _STRANDED
+                _recount(i, was, active, agent_type, status, location, size, by_place, exits, row_counts)
     return evacuated[:n_evacuated].copy()
 
 
-@njit(_I8(_I8, _B1, _I8, uint64, uint64, _B1, _B1, _B1, _I1, _I4, _I4, _I1, _B1, _I4, _B1, _I4, int64, _I8),
-      cache=True)
+@njit(_I8(_I8, _B1, _I8, uint64, uint64, _B1, _B1, _B1, _I1, _I4, _I4, _I1, _B1, _I4, _B1, _I4, int64, _I8,
+          _I1, *_COUNTS), cache=True)
 def _admit_queue(queued, eligible, slots, seed, day, referred, unaccompanied_child, trafficking_victim, loc_kind,
-                 location, size, status, cleared, path, active, wait_days, stranded_after, admitted_persons):
+                 location, size, status, cleared, path, active, wait_days, stranded_after, admitted_persons,
+                 agent_type, by_place, exits, row_counts):
     """The day's admission in one compiled call (it runs every day on queues of thousands of rows): the eligible
     queued rows are ranked and fitted to the slots as `ranked_fit` does, with `_goes_first` and the
     QUEUE_ORDER draw as key, and the outcome is written by `_settle_queue`; returns the evacuated rows."""
@@ -263,4 +295,4 @@ def _admit_queue(queued, eligible, slots, seed, day, referred, unaccompanied_chi
     ok = np.zeros(queued.shape[0], dtype=np.bool_)
     ok[eligible] = fits
     return _settle_queue(queued, ok, loc_kind, location, size, status, cleared, path, active, wait_days,
-                         stranded_after, admitted_persons)
+                         stranded_after, admitted_persons, agent_type, by_place, exits, row_counts)

@@ -25,17 +25,24 @@ def hostable(loc_kind: np.ndarray, places: np.ndarray, hosted: np.ndarray) -> np
 
 
 def place_with_hosts(pop: Population, rows: np.ndarray, places: np.ndarray, hosted: np.ndarray,
-                     seed: int, day: int) -> int:
+                     seed: int, day: int, counts: tuple[np.ndarray, ...] | None = None) -> int:
     """Move self-settled agents (`rows`, in row order, at hostable places) into free hosting places, in random
-    order; return persons hosted."""
+    order; return persons hosted. `counts`, the model's day's counts (`kernels.tally`'s four outputs), move them
+    from self-settled to hosted at their place."""
     free = np.maximum(places - hosted, 0)
     loc = pop.location[rows]
     if len(rows) == 0:
         return 0
     ok = ranked_fit(rows, loc, pop.size[rows], np.zeros(len(rows), dtype=np.bool_),
                     lambda subset: rng.uniform_array(seed, subset, day, rng.HOSTING_ORDER), free)
-    pop.status[rows[ok]] = Status.HOSTED
-    return int(pop.size[rows[ok]].sum())
+    taken = rows[ok]
+    pop.status[taken] = Status.HOSTED
+    sizes = pop.size[taken]
+    if counts is not None:  # in place and in a row or a site they stay as they were
+        by_place, t = counts[0][0], pop.agent_type[taken]
+        np.subtract.at(by_place, (loc[ok], Status.SELF_SETTLED, t), sizes)
+        np.add.at(by_place, (loc[ok], Status.HOSTED, t), sizes)
+    return int(sizes.sum())
 
 
 def host_strain(hosted: np.ndarray, places: np.ndarray) -> np.ndarray:

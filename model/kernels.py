@@ -345,9 +345,35 @@ def _bound(s, t, in_site_range, bounds):
             else 2.0 if s < _FIRST_EXIT else -1.0)
 
 
+@njit(cache=True, inline="always")
+def _count(sign, act, s, t, loc, o, sz, counts, exits, by_origin, rows):
+    """Add (sign 1) or take out (sign -1) one row's part of the day's counts, as `tally` counts it: an active row
+    by (place, status, type), as a row and as a row in a site, and by origin while displaced; a row that left the
+    network by (type, status) and by origin."""
+    sz = sign * sz
+    if act:
+        counts[loc, s, t] += sz
+        rows[0] += sign
+        rows[1] += sign * (s == _IN_SITE)
+        if s > _LAST_HOME and o >= 0:
+            by_origin[o] += sz
+    elif s >= _FIRST_EXIT:
+        if o >= 0:
+            by_origin[o] += sz
+        exits[t, s] += sz
+
+
+@njit(cache=True, inline="always")
+def _count_row(sign, i, active, agent_type, status, location, origin, size, counts, exits, by_origin, rows):
+    """`_count` of population row i as it stands."""
+    _count(sign, active[i], status[i], agent_type[i], location[i], origin[i], size[i], counts, exits, by_origin,
+           rows)
+
+
 @njit(void(int64, int64, _B1, _I1, _I4, _I1, _I4, _I4, _I4, _I4, _I4, _I1, _F4, _B1, _B1,
            _F8_3, _F_A2, _F8_3, _F8_3, _I8_3, _F_A2, _I8, _I1, _I4_2,
-           _I4, _F8, _I1, _B1, _B1, _B_A3, _I1, _B1, _I2, _B1, _I8_2, _I8_2, _I8_2, _I8_2, _I8_2, _F8, boolean),
+           _I4, _F8, _I1, _B1, _B1, _B_A3, _I1, _B1, _I2, _B1, _I8_2, _I8_2, _I8_2, _I8_2, _I8_2,
+           _I8_4, _I8_3, _I8_2, _I8_2, _F8, boolean),
       parallel=True, cache=True)
 def move_agents(seed, day,
                 active, agent_type, size, status, location, origin, days_displaced, wait_days,
@@ -356,7 +382,8 @@ def move_agents(seed, day,
                 path_start, path_nedges, path_edges,
                 edge_to, edge_km, edge_mode, edge_border, edge_open, border_allowed,
                 loc_kind, loc_gated, loc_country, loc_hostable,
-                flows_out, crossings_out, displaced_out, row_lists, list_counts, draws, sites_by_place):
+                flows_out, crossings_out, displaced_out, row_lists, list_counts,
+                by_place_status_type, exits_by_type_status, displaced_by_origin, row_counts, draws, sites_by_place):
     """Stay or leave, choose a path, travel within the day's budget, arrive; move on from towns with distance left.
 
     p_depart[t, status, loc] (C order): daily probability to leave; p_continue[t, loc]: probability to move on
@@ -366,6 +393,9 @@ def move_agents(seed, day,
     that leaves home becomes an IDP and chooses as one. Outputs per thread: flows_out[c, edge] persons over each
     edge, crossings_out[c, country] persons crossing a border into a country, displaced_out[c, type] persons
     newly displaced (by type at home).
+
+    It keeps the day's counts (`tally`'s four outputs, per thread) up to date: each row that travels is taken out
+    of them before its journey and counted again after it.
 
     It also lists, block by block, the rows that admission and hosting act on next, so that neither scans the
     population again: row_lists[0] the queued (waiting or stranded), row_lists[1] the self-settled at places
@@ -408,6 +438,8 @@ def move_agents(seed, day,
     claimed = np.zeros(1, dtype=np.int64)  # blocks handed out so far (see `model.scheduling`)
     for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         tid = numba.get_thread_id()
+        counts, exits, by_origin, rows = (by_place_status_type[tid], exits_by_type_status[tid],
+                                          displaced_by_origin[tid], row_counts[tid])
         chunk = claim_block(claimed)
         # a block's marks (a byte a row: the pick reads an eighth of what it would from the draws, 3-7% of this
         # pass) and the rows picked (numbers within the block); none for the workers that found no block
@@ -452,12 +484,16 @@ def move_agents(seed, day,
                 s = st[j]  # an active row still in the network, as marked
                 if (s == _ON_THE_MOVE) | (draw[j] < leave_p[np.uint64((np.int64(typ[j]) * n_status + s) * n_loc
                                                                       + loc[j])]):
+                    _count_row(-1, i, active, agent_type, status, location, origin, size, counts, exits, by_origin,
+                               rows)
                     _journey(np.uint64(i), seed, day, s, agent_type, size, status, location, origin,
                              days_displaced, wait_days, path, path_pos, link_km_left, has_documents, p_continue,
                              (choice_cum, choice_total, choice_last, path_start),
                              (cleared, active, speed, path_nedges, path_edges, edge_to, edge_km, edge_mode,
                               edge_border, edge_open, border_allowed, loc_kind, loc_gated, loc_country),
                              flows_out[tid], crossings_out[tid], displaced_out[tid])
+                    _count_row(1, i, active, agent_type, status, location, origin, size, counts, exits, by_origin,
+                               rows)
                     s = st[j]  # a row that left the network has an exit status: neither list takes it
                 # list the row: written unconditionally one past the rows found, which stays in the block's range
                 queued[n_queued] = i
@@ -524,29 +560,52 @@ def _goes_home(j, row, seed, day, s, status, location, origin, days_displaced, r
     return False
 
 
-@njit(void(int64, int64, _B1, _I1, _I4, _I4, _I4, _I4, _F_A1, float64, _F8, _I8), parallel=True, cache=True)
-def return_home(seed, day, active, status, location, origin, days_displaced, size, return_logit, time_weight,
-                months_term, returned_out):
+@njit(void(int64, int64, _B1, _I1, _I1, _I4, _I4, _I4, _I4, _F_A1, float64, _F8, _I8, _I8_4, _I8_3, _I8_2, _I8_2),
+      parallel=True, cache=True)
+def return_home(seed, day, active, agent_type, status, location, origin, days_displaced, size, return_logit,
+                time_weight, months_term, returned_out, by_place_status_type, exits_by_type_status,
+                displaced_by_origin, row_counts):
     """Recovery: displaced agents in sites, hosted, self-settled or queued go home with a daily logit probability.
 
     return_logit[origin] carries safety, rebuilt housing and support at the origin; the agent's own term
     falls with the log of its months displaced (time_weight; months_term[d] = log1p(d / 30), see
-    `months_displaced_term`). Returns are counted per thread. `tally` can make the same decisions on its pass.
+    `months_displaced_term`). Returns are counted per thread, and each row that goes home moves from its place
+    and status to its origin in the day's counts (`tally`'s four outputs, per thread). `tally` can make the same
+    decisions on its pass.
     """
     n = active.shape[0]
     claimed = np.zeros(1, dtype=np.int64)  # blocks handed out so far (see `model.scheduling`)
     for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         tid = numba.get_thread_id()
+        counts, exits, by_origin, rows = (by_place_status_type[tid], exits_by_type_status[tid],
+                                          displaced_by_origin[tid], row_counts[tid])
         chunk = claim_block(claimed)
         while chunk < N_CHUNKS:
             lo, hi = chunk_bounds(chunk, n)
             act, st, loc, org, displaced_days = (active[lo:hi], status[lo:hi], location[lo:hi], origin[lo:hi],
                                                  days_displaced[lo:hi])
             for j in range(hi - lo):
-                if act[j] and _goes_home(j, lo + j, seed, day, st[j], st, loc, org, displaced_days, return_logit,
+                s, at = st[j], loc[j]
+                if act[j] and _goes_home(j, lo + j, seed, day, s, st, loc, org, displaced_days, return_logit,
                                          time_weight, months_term):
-                    returned_out[tid] += size[lo + j]
+                    sz, t = size[lo + j], agent_type[lo + j]
+                    returned_out[tid] += sz
+                    _count(-1, True, s, t, at, org[j], sz, counts, exits, by_origin, rows)
+                    _count(1, True, _RETURNED, t, loc[j], org[j], sz, counts, exits, by_origin, rows)
             chunk = claim_block(claimed)
+
+
+@njit(void(_I8, int64, _B1, _I1, _I1, _I4, _I4, _I4, _I8_4, _I8_3, _I8_2, _I8_2), cache=True)
+def count_rows(rows, sign, active, agent_type, status, location, origin, size, by_place_status_type,
+               exits_by_type_status, displaced_by_origin, row_counts):
+    """Add (sign 1) or take out (-1) the listed rows' part of the day's counts (`tally`'s four outputs, in their
+    first per-thread row): the model takes the rows an operation may change out before it acts and counts them
+    again after, so that the counts stay those of a full tally without a pass over every row."""
+    counts, exits, by_origin, rows_counted = (by_place_status_type[0], exits_by_type_status[0],
+                                              displaced_by_origin[0], row_counts[0])
+    for k in range(rows.shape[0]):
+        _count_row(sign, rows[k], active, agent_type, status, location, origin, size, counts, exits, by_origin,
+                   rows_counted)
 
 
 @njit(void(_B1, _I1, _I1, _I4, _I4, _I4, _I8_4, _I8_3, _I8_2, _I8_2,
@@ -559,7 +618,7 @@ def tally(active, agent_type, status, location, origin, size, by_place_status_ty
     displaced persons by origin (exits included), and rows: row_counts[c] = (active rows, rows in sites).
 
     One count per active row carries place, status and type together: the counts by place and status, by
-    type and status, and of host household members at home are its sums (see `CrisisModel._tally`), which
+    type and status, and of host household members at home are its sums (see `CrisisModel._read_counts`), which
     halves the scattered additions of this pass over every row every day.
 
     With `returning`, each row first makes the day's return decision of `return_home` (the arguments after

@@ -12,6 +12,8 @@ paths), travel (one pass per edge, at most MAX_HOPS passes) and arrive.
 """
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 from . import rng
@@ -37,10 +39,50 @@ def move_agents(seed: int, day: int,
                 edge_open: np.ndarray, border_allowed: np.ndarray,
                 loc_kind: np.ndarray, loc_gated: np.ndarray, loc_country: np.ndarray, loc_hostable: np.ndarray,
                 flows_out: np.ndarray, crossings_out: np.ndarray, displaced_out: np.ndarray,
-                row_lists: np.ndarray, list_counts: np.ndarray) -> None:
+                row_lists: np.ndarray, list_counts: np.ndarray, *counts: np.ndarray) -> None:
     """Twin of `kernels.move_agents`: stay or leave, choose a path, travel within the day's budget, arrive,
     and move on from towns reached with distance left (up to MAX_LEGS legs); then list the queued rows and
-    the self-settled rows at hostable places, block by block as the kernel does."""
+    the self-settled rows at hostable places, block by block as the kernel does. `counts` (`tally`'s four
+    outputs) change by what the day's moves changed."""
+    with _kept_counts(counts, active, agent_type, status, location, origin, size):
+        _move_agents(seed, day, active, agent_type, size, status, location, origin, days_displaced, wait_days, path,
+                     path_pos, link_km_left, cleared, has_documents, p_depart, p_continue, pull, dist_power,
+                     border_penalty, speed, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses,
+                     edge_to, edge_km, edge_mode, edge_border, edge_open, border_allowed, loc_kind, loc_gated,
+                     loc_country, loc_hostable, flows_out, crossings_out, displaced_out, row_lists, list_counts)
+
+
+@contextlib.contextmanager
+def _kept_counts(counts: tuple[np.ndarray, ...], active: np.ndarray, agent_type: np.ndarray, status: np.ndarray,
+                 location: np.ndarray, origin: np.ndarray, size: np.ndarray):
+    """Keep `tally`'s four outputs up to date across a change of the rows: the tally after it, less the one
+    before, added to their first row."""
+    if not counts:
+        yield
+        return
+    before = [np.zeros_like(c) for c in counts]
+    tally(active, agent_type, status, location, origin, size, *before)
+    yield
+    after = [np.zeros_like(c) for c in counts]
+    tally(active, agent_type, status, location, origin, size, *after)
+    for kept, b, a in zip(counts, before, after):
+        kept[0] += a[0] - b[0]
+
+
+def count_rows(rows: np.ndarray, sign: int, active: np.ndarray, agent_type: np.ndarray, status: np.ndarray,
+               location: np.ndarray, origin: np.ndarray, size: np.ndarray, *counts: np.ndarray) -> None:
+    """Twin of `kernels.count_rows`: the listed rows' part of `tally`'s four outputs, added (1) or taken out (-1)."""
+    part = [np.zeros_like(c) for c in counts]
+    tally(active[rows], agent_type[rows], status[rows], location[rows], origin[rows], size[rows], *part)
+    for kept, p in zip(counts, part):
+        kept[0] += sign * p[0]
+
+
+def _move_agents(seed, day, active, agent_type, size, status, location, origin, days_displaced, wait_days, path,
+                 path_pos, link_km_left, cleared, has_documents, p_depart, p_continue, pull, dist_power,
+                 border_penalty, speed, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses,
+                 edge_to, edge_km, edge_mode, edge_border, edge_open, border_allowed, loc_kind, loc_gated,
+                 loc_country, loc_hostable, flows_out, crossings_out, displaced_out, row_lists, list_counts) -> None:
     rows = np.nonzero(active & ~np.isin(status, _EXIT_STATUSES))[0]
     displaced = ~np.isin(status[rows], _HOME_STATUSES)
     days_displaced[rows[displaced]] += 1
@@ -282,8 +324,8 @@ def tally(active: np.ndarray, agent_type: np.ndarray, status: np.ndarray, locati
     day's returns (`return_home`) come first.
     """
     if returning:
-        return_home(seed, day, active, status, location, origin, days_displaced, size, return_logit, time_weight,
-                    returned_out)
+        _return_home(seed, day, active, status, location, origin, days_displaced, size, return_logit, time_weight,
+                     returned_out)
     exited = ~active & np.isin(status, _EXIT_STATUSES)
     a = active
     np.add.at(by_place_status_type[0], (location[a], status[a], agent_type[a]), size[a])
@@ -294,10 +336,18 @@ def tally(active: np.ndarray, agent_type: np.ndarray, status: np.ndarray, locati
     np.add.at(exits_by_type_status[0], (agent_type[exited], status[exited]), size[exited])
 
 
-def return_home(seed: int, day: int, active: np.ndarray, status: np.ndarray, location: np.ndarray,
-                origin: np.ndarray, days_displaced: np.ndarray, size: np.ndarray, return_logit: np.ndarray,
-                time_weight: float, returned_out: np.ndarray) -> None:
-    """Twin of `kernels.return_home`: settled or queued displaced agents go home with a daily logit probability."""
+def return_home(seed: int, day: int, active: np.ndarray, agent_type: np.ndarray, status: np.ndarray,
+                location: np.ndarray, origin: np.ndarray, days_displaced: np.ndarray, size: np.ndarray,
+                return_logit: np.ndarray, time_weight: float, returned_out: np.ndarray, *counts: np.ndarray) -> None:
+    """Twin of `kernels.return_home`: settled or queued displaced agents go home with a daily logit probability;
+    `counts` (`tally`'s four outputs, if given) change by what the returns changed."""
+    with _kept_counts(counts, active, agent_type, status, location, origin, size):
+        _return_home(seed, day, active, status, location, origin, days_displaced, size, return_logit, time_weight,
+                     returned_out)
+
+
+def _return_home(seed, day, active, status, location, origin, days_displaced, size, return_logit, time_weight,
+                 returned_out) -> None:
     rows = np.nonzero(active & np.isin(status, _RETURNABLE) & (origin >= 0))[0]
     o = origin[rows]
     x = return_logit[o] - time_weight * np.log1p(days_displaced[rows] / 30.0)

@@ -72,6 +72,13 @@ class CrisisModel(mesa.Model):
         self._row_lists = np.empty((2, 0), dtype=np.int64)  # the movement kernel's lists of rows (queued, settled)
         self._draws = np.empty(0)  # and its scratch space for the day's draws
         self._months_term = kernels.months_displaced_term(self.days + 2)  # nobody is displaced longer than the run
+        # the day's counts, as `kernels.tally` writes them (one row per thread, summed when read), kept up to date by
+        # the stages that change rows; counted again over every row where other code may have changed rows
+        T, S, P = len(AgentType), len(Status), kernels.N_PARTIALS
+        self._counts = (np.zeros((P, net.n_locations, S, T), dtype=np.int64), np.zeros((P, T, S), dtype=np.int64),
+                        np.zeros((P, net.n_locations), dtype=np.int64), np.zeros((P, 2), dtype=np.int64))
+        self._seen = (0, 0)  # the population's views out and edits at the last full count
+        self.full_counts = 0  # days counted over every row (the first count included)
         self._populate()
         self.policies = list(policies)
         # operations that write rows between the day's returns and its counts (see `Policy.writes_rows`)
@@ -81,7 +88,8 @@ class CrisisModel(mesa.Model):
         self.admission_filters: list = []
         for policy in self.policies:
             policy.setup(self)
-        self._tally()
+        self._count_every_row()
+        self._read_counts()
 
     # ---- set-up -------------------------------------------------------------------------------------------
     def _expected_rows(self) -> int:
@@ -153,7 +161,8 @@ class CrisisModel(mesa.Model):
         if self.population.n < SERIAL_BELOW_ROWS:  # waking a second thread costs more than it saves here
             numba.set_num_threads(1)
         try:
-            self._day()
+            with self.population.tracking(False):  # the stages keep the counts; operations are tracked
+                self._day()
         finally:
             numba.set_num_threads(threads)
 
@@ -174,17 +183,19 @@ class CrisisModel(mesa.Model):
         if gated.any():  # nobody queues where no place admits by capacity
             result = admit(self.population, self.network, queued,
                            queue_slots(self.network, self._in_site, self._admission_capacity(), self.throughput),
-                           self.seed_value, d, self.scenario.stranded_after_days, self.admission_filters)
+                           self.seed_value, d, self.scenario.stranded_after_days, self.admission_filters,
+                           self._counts)
             self.evacuated_today = result.evacuated_rows
             self._record_evacuations(d, result.evacuated_rows)
         if len(settled):  # still the list after admission: it changes only queued rows, and nobody queues in towns
-            place_with_hosts(self.population, settled, self._host_places, self._hosted, self.seed_value, d)
+            place_with_hosts(self.population, settled, self._host_places, self._hosted, self.seed_value, d,
+                             self._counts)
         returning = self.phase == Phase.RECOVERY
         if returning and self._rows_written_after_admission:  # they act between the returns and the counts
             self._returns(d)
             returning = False
         self._apply_policies("after_admission")
-        self._tally(returns_on=d if returning else None)
+        self._count(returns_on=d if returning else None)
         self._record(d)
         self.day += 1
 
@@ -215,7 +226,8 @@ class CrisisModel(mesa.Model):
     def _apply_policies(self, stage: str) -> None:
         for policy in self.policies:
             if policy.stage == stage:
-                policy.apply(self)
+                with self.population.tracking(True):  # what it reads or writes, the counts do not know of
+                    policy.apply(self)
 
     def _spawn_observed(self, d: int) -> None:
         """Newly displaced persons enter at the hazard zones, spread by population times hazard."""
@@ -234,8 +246,9 @@ class CrisisModel(mesa.Model):
         cum = np.cumsum(weights / weights.sum())
         loc = np.minimum(np.searchsorted(cum, rng.uniform_array(self.seed_value, ids, d, rng.SPAWN), side="right"),
                          len(cum) - 1).astype(np.int32)
-        self.population.add(n_new, agent_type=AgentType.IDP, size=ppa, location=loc, origin=loc,
-                            status=Status.SELF_SETTLED)
+        rows = self.population.add(n_new, agent_type=AgentType.IDP, size=ppa, location=loc, origin=loc,
+                                   status=Status.SELF_SETTLED)
+        self._count_rows(rows, 1)
         self.recorder.entered[d] += n_new * ppa
 
     def location_state(self, d: int) -> LocationState:
@@ -275,7 +288,8 @@ class CrisisModel(mesa.Model):
             pop.has_documents, np.ascontiguousarray(tables.p_depart), tables.p_continue, cum, total, last, st.speed,
             paths.start_indptr, paths.n_edges, paths.edges,
             net.edge_to, net.edge_km, net.edge_mode, net.edge_border, self.edge_open, tables.border_allowed,
-            net.kind, gated, net.country, hosts, flows, crossings, displaced, self._row_lists, counts, self._draws,
+            net.kind, gated, net.country, hosts, flows, crossings, displaced, self._row_lists, counts, *self._counts,
+            self._draws,
             self._rows_in_sites >= self._rows_alive // 4)  # in-site rows bounded by their place (a speed hint)
         rec = self.recorder
         if rec.flows is not None:
@@ -312,9 +326,9 @@ class CrisisModel(mesa.Model):
     def _returns(self, d: int) -> None:
         returned = np.zeros(kernels.N_PARTIALS, dtype=np.int64)
         pop = self.population
-        kernels.return_home(self.seed_value, d, pop.active, pop.status, pop.location, pop.origin, pop.days_displaced,
-                            pop.size, self._return_logit(d), self._return_weights[3], self._months_term,
-                            returned)
+        kernels.return_home(self.seed_value, d, pop.active, pop.agent_type, pop.status, pop.location, pop.origin,
+                            pop.days_displaced, pop.size, self._return_logit(d), self._return_weights[3],
+                            self._months_term, returned, *self._counts)
         self.recorder.returned[d] = returned.sum()
 
     def _record_evacuations(self, d: int, rows: np.ndarray) -> None:
@@ -324,34 +338,54 @@ class CrisisModel(mesa.Model):
             self.recorder.evacuated[d] += np.bincount(nat, weights=self.population.size[rows],
                                                       minlength=self.recorder.evacuated.shape[1]).astype(np.int64)
 
-    def _tally(self, returns_on: int | None = None) -> None:
-        """The day's counts; the returns of day `returns_on`, if given, are decided on the same pass (see
-        `kernels.tally`)."""
+    def _count_rows(self, rows: np.ndarray, sign: int) -> None:
+        """Take the rows out of the day's counts (sign -1) before a stage changes them, or count them back in (1)."""
+        pop = self.population
+        kernels.count_rows(np.ascontiguousarray(rows, dtype=np.int64), sign, pop.active, pop.agent_type, pop.status,
+                           pop.location, pop.origin, pop.size, *self._counts)
+
+    def _count(self, returns_on: int | None = None) -> None:
+        """The day's counts, after the returns of day `returns_on` if given. The stages kept them up to date; where
+        other code may have changed rows since the last full count (an operation that read or wrote a counted
+        field, a Mesa agent written, rows read or written between days: `Population.views_out`), every row is
+        counted again, the returns decided on the same pass (see `kernels.tally`)."""
+        pop = self.population
+        if (pop.views_out, len(pop.edited)) != self._seen:
+            self._count_every_row(returns_on)
+        elif returns_on is not None:
+            self._returns(returns_on)
+        self._read_counts()
+
+    def _count_every_row(self, returns_on: int | None = None) -> None:
         pop, L = self.population, self.network.n_locations
-        T, S = len(AgentType), len(Status)
-        counts = np.zeros((kernels.N_PARTIALS, L, S, T), dtype=np.int64)
-        exits = np.zeros((kernels.N_PARTIALS, T, S), dtype=np.int64)
-        by_origin = np.zeros((kernels.N_PARTIALS, L), dtype=np.int64)
-        rows = np.zeros((kernels.N_PARTIALS, 2), dtype=np.int64)
+        for part in self._counts:
+            part[:] = 0
         returned = np.zeros(kernels.N_PARTIALS, dtype=np.int64)
         returning = returns_on is not None
         d, logit, time_weight = 0, np.zeros(L), 0.0  # read only when returning
         if returning:
             d, logit, time_weight = returns_on, self._return_logit(returns_on), self._return_weights[3]
-        kernels.tally(pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size,
-                      counts, exits, by_origin, rows, returning, self.seed_value, d, pop.days_displaced, logit,
-                      time_weight, self._months_term, returned)
+        kernels.tally(pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size, *self._counts,
+                      returning, self.seed_value, d, pop.days_displaced, logit, time_weight, self._months_term,
+                      returned)
         if returning:
             self.recorder.returned[d] = returned.sum()
-        counts = counts.sum(axis=0)  # [L, S, T]: persons in the network by place, status and type
-        # by place and status: the types added one by one (NumPy's sum over a last axis of three is ten times slower)
-        self._loc_status = sum(counts[:, :, t] for t in range(T))
-        self._type_status = counts.sum(axis=0).T + exits.sum(axis=0)
-        self._displaced_by_origin = by_origin.sum(axis=0)
-        self._rows_alive, self._rows_in_sites = (int(k) for k in rows.sum(axis=0))
+        self._seen = (pop.views_out, len(pop.edited))
+        self.full_counts += 1
+
+    def _read_counts(self) -> None:
+        """The model's view of the day's counts, summed over the threads' rows."""
+        T = len(AgentType)
+        by_place, exits, by_origin, rows = (part.sum(axis=0) for part in self._counts)
+        # by_place [L, S, T]: persons in the network by place, status and type; by place and status: the types
+        # added one by one (NumPy's sum over a last axis of three is ten times slower)
+        self._loc_status = sum(by_place[:, :, t] for t in range(T))
+        self._type_status = by_place.sum(axis=0).T + exits
+        self._displaced_by_origin = by_origin
+        self._rows_alive, self._rows_in_sites = (int(k) for k in rows)
         self._in_site = self._loc_status[:, Status.IN_SITE]
         self._hosted = self._loc_status[:, Status.HOSTED]
-        self._host_members = counts[:, Status.AT_HOME, AgentType.HOST_HOUSEHOLD]
+        self._host_members = by_place[:, Status.AT_HOME, AgentType.HOST_HOUSEHOLD]
         self._host_places = host_places(self._host_members, self.hosting_spare_share)
 
     def _record(self, d: int) -> None:

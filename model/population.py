@@ -7,6 +7,9 @@ a stable agent id (the counter behind its random numbers) for the whole run.
 """
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numpy as np
 
 from .codes import AgentType, Status
@@ -34,10 +37,24 @@ SCHEMA: dict[str, tuple[type, object]] = {
 }
 
 
+#: the fields the model's daily counts read (`kernels.tally`): see `Population.views_out`
+COUNTED_FIELDS = frozenset({"active", "agent_type", "size", "status", "location", "origin"})
+
+
 class Population:
-    """Struct of arrays with a fixed schema; `n` rows used out of `capacity` allocated."""
+    """Struct of arrays with a fixed schema; `n` rows used out of `capacity` allocated.
+
+    The model keeps its daily counts up to date through the changes its own stages make, instead of counting
+    every row every day. Any other code may read and write the rows through the attributes (`population.status`,
+    a view) or the Mesa agents; the population notes both (`views_out`, `edited`), and the model counts every
+    row again after such a day. A view kept from an earlier day, or `arrays` written directly, escapes that note.
+    """
 
     def __init__(self, capacity: int = 1024):
+        #: views of the counted fields handed out (and rows added) while `tracking`, that is, outside the model's
+        #: own stages: the model compares it with the number it saw at its last full count
+        self.views_out = 0
+        self._tracking = True
         self.n = 0
         self.capacity = max(int(capacity), 1)
         self.arrays: dict[str, np.ndarray] = {}
@@ -50,8 +67,20 @@ class Population:
         # views of the used rows: what kernels and indicators read and write
         arrays = self.__dict__.get("arrays")
         if arrays is not None and name in arrays:
+            if name in COUNTED_FIELDS and self._tracking:
+                self.views_out += 1
             return arrays[name][: self.n]
         raise AttributeError(name)
+
+    @contextlib.contextmanager
+    def tracking(self, on: bool) -> Iterator[None]:
+        """Note (on) or not (off) the views of counted fields handed out within the block: the model's stages run
+        untracked, since they keep the counts themselves, and its operations (policies) tracked."""
+        before, self._tracking = self._tracking, on
+        try:
+            yield
+        finally:
+            self._tracking = before
 
     def note_edit(self, row: int) -> None:
         """Record a row changed from outside the daily stages, so that operations which keep lists of candidate
@@ -71,6 +100,8 @@ class Population:
             raise KeyError(f"not in the population schema: {sorted(unknown)}")
         if count <= 0:
             return np.empty(0, dtype=np.int64)
+        if self._tracking:
+            self.views_out += 1  # rows the model's counts do not know of
         self._reserve(self.n + count)
         new = slice(self.n, self.n + count)
         for name, (_, fill) in SCHEMA.items():

@@ -4,9 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from crisisflow.model import kernels_numpy
 from crisisflow.model.admission import admit, queue_priority, queue_slots, ranked_fit
+from crisisflow.model.codes import N_STATUS, N_TYPE, Status
 from crisisflow.model.codes import LocationKind as K
-from crisisflow.model.codes import Status
 from crisisflow.model.network import LocationTable, RouteTable, build_network
 from crisisflow.model.population import Population
 
@@ -302,3 +303,28 @@ def test_admission_is_reproducible_for_the_same_seed_and_day():
         admit(pop, net, queued_rows(pop), slots_for(net), seed=5, day=2, stranded_after=10)
     assert np.array_equal(first.status, second.status)
     assert (first.status == Status.IN_SITE).sum() == 10
+
+
+def counted(pop, n_locations):
+    """The four counts of `kernels.tally` over every row, one per-thread row."""
+    counts = (np.zeros((1, n_locations, N_STATUS, N_TYPE), dtype=np.int64), np.zeros((1, N_TYPE, N_STATUS), np.int64),
+              np.zeros((1, n_locations), dtype=np.int64), np.zeros((1, 2), dtype=np.int64))
+    kernels_numpy.tally(pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size, *counts)
+    return counts
+
+
+def test_admission_keeps_the_counts():
+    """Rows admitted into a site, cleared at a border, evacuated from a hub and stranded move in the counts the
+    model keeps, as a count of every row after admission finds them."""
+    net = tiny_net(site_capacity=5, border_throughput=1, hub_throughput=2)
+    pop = Population()
+    queue(pop, 4, S, size=2, origin=T)
+    queue(pop, 3, B, path=1, origin=T)
+    queue(pop, 3, H, origin=T)
+    queue(pop, 2, S, size=3, wait_days=9, origin=T)  # stranded after this day's wait, unless admitted
+    kept = counted(pop, net.n_locations)
+    admit(pop, net, queued_rows(pop), slots_for(net), seed=0, day=0, stranded_after=10, counts=kept)
+    statuses = set(pop.status.tolist())
+    assert {Status.IN_SITE, Status.ON_THE_MOVE, Status.EVACUATED, Status.STRANDED, Status.WAITING} <= statuses
+    for k, c in zip(kept, counted(pop, net.n_locations)):
+        np.testing.assert_array_equal(k, c)

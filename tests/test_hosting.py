@@ -83,3 +83,27 @@ def test_host_strain():
     assert np.isinf(strain[2])  # no places, some hosted
     assert strain[3] == 0.0
     assert strain[4] == 2.0
+
+
+def test_hosting_keeps_the_counts():
+    """Rows placed with hosts move from self-settled to hosted at their place in the counts the model keeps, as
+    a count of every row after hosting finds them."""
+    from crisisflow.model import kernels_numpy
+    from crisisflow.model.codes import AgentType, N_STATUS, N_TYPE
+
+    def counted(pop):
+        counts = (np.zeros((1, 4, N_STATUS, N_TYPE), dtype=np.int64), np.zeros((1, N_TYPE, N_STATUS), np.int64),
+                  np.zeros((1, 4), dtype=np.int64), np.zeros((1, 2), dtype=np.int64))
+        kernels_numpy.tally(pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size, *counts)
+        return counts
+
+    pop = Population()
+    pop.add(6, status=Status.SELF_SETTLED, location=0, size=2, origin=1)
+    pop.add(4, status=Status.SELF_SETTLED, location=3, origin=1, agent_type=AgentType.MIGRANT)
+    places, hosted = np.array([5, 0, 0, 2]), np.zeros(4, dtype=np.int64)
+    rows = np.nonzero(hostable(KINDS, places, hosted)[pop.location])[0]
+    kept = counted(pop)
+    n = place_with_hosts(pop, rows, places, hosted, seed=0, day=0, counts=kept)
+    assert n == 6 and (pop.status == Status.HOSTED).sum() == 4  # two groups of two at 0, two migrants at 3
+    for k, c in zip(kept, counted(pop)):
+        np.testing.assert_array_equal(k, c)

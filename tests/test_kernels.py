@@ -152,9 +152,27 @@ def _cut_off(rs: np.random.Generator, world: World, edge_open: np.ndarray) -> np
     return edge_open
 
 
-def move(impl, world: World, st: dict, tb: dict, seed: int, day: int) -> dict[str, np.ndarray]:
+#: the day's counts, as `tally` writes them and the kernels keep them up to date
+COUNTS = ("by_place", "exits", "by_origin", "rows")
+
+
+def zero_counts(world: World) -> dict[str, np.ndarray]:
+    L = world.net.n_locations
+    return dict(by_place=np.zeros((kernels.N_PARTIALS, L, N_STATUS, N_TYPE), dtype=np.int64),
+                exits=np.zeros((kernels.N_PARTIALS, N_TYPE, N_STATUS), dtype=np.int64),
+                by_origin=np.zeros((kernels.N_PARTIALS, L), dtype=np.int64),
+                rows=np.zeros((kernels.N_PARTIALS, 2), dtype=np.int64))
+
+
+def counts_of(out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    return {k: out[k] for k in COUNTS}
+
+
+def move(impl, world: World, st: dict, tb: dict, seed: int, day: int,
+         kept: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """One day of moves; returns the per-thread outputs. The Numba core first builds the day's choice tables;
-    the twin chooses agent by agent from the pulls."""
+    the twin chooses agent by agent from the pulls. `kept`, the day's counts, change by what the moves changed."""
+    kept = zero_counts(world) if kept is None else kept
     net, paths = world.net, world.paths
     out = dict(flows=np.zeros((kernels.N_PARTIALS, net.n_edges), dtype=np.int64),
                crossings=np.zeros((kernels.N_PARTIALS, len(net.countries)), dtype=np.int64),
@@ -175,11 +193,13 @@ def move(impl, world: World, st: dict, tb: dict, seed: int, day: int) -> dict[st
                               tb["edge_open"], net.edge_border, tb["border_allowed"], cum, total, last)
         kernels.move_agents(seed, day, *(st[k] for k in STATE), tb["p_depart"], tb["p_continue"], cum, total, last,
                             tb["speed"], paths.start_indptr, paths.n_edges, paths.edges, *travel_args,
+                            *(kept[k] for k in COUNTS),
                             np.empty(len(st["active"])), day % 2 == 1)  # in-site rows by place on odd days
     else:
         kernels_numpy.move_agents(seed, day, *(st[k] for k in STATE), tb["p_depart"], tb["p_continue"], tb["pull"],
                                   tb["dist_power"], tb["border_penalty"], tb["speed"], paths.start_indptr, paths.end,
-                                  paths.n_edges, paths.edges, world.path_cost, world.path_crosses, *travel_args)
+                                  paths.n_edges, paths.edges, world.path_cost, world.path_crosses, *travel_args,
+                                  *(kept[k] for k in COUNTS))
     n = len(st["active"])
     lists, counts = out.pop("row_lists"), out.pop("list_counts")
     # the listed rows, as one row of per-thread-like output each, so that the comparisons below are exact
@@ -191,11 +211,7 @@ def move(impl, world: World, st: dict, tb: dict, seed: int, day: int) -> dict[st
 def count(impl, world: World, st: dict, returns: tuple | None = None) -> dict[str, np.ndarray]:
     """One day's tally; with returns = (logit, seed, day), the day's returns decided on the same pass."""
     L = world.net.n_locations
-    out = dict(by_place=np.zeros((kernels.N_PARTIALS, L, N_STATUS, N_TYPE), dtype=np.int64),
-               exits=np.zeros((kernels.N_PARTIALS, N_TYPE, N_STATUS), dtype=np.int64),
-               by_origin=np.zeros((kernels.N_PARTIALS, L), dtype=np.int64),
-               rows=np.zeros((kernels.N_PARTIALS, 2), dtype=np.int64),
-               returned=np.zeros(kernels.N_PARTIALS, dtype=np.int64))
+    out = dict(zero_counts(world), returned=np.zeros(kernels.N_PARTIALS, dtype=np.int64))
     logit, seed, day = returns if returns is not None else (np.zeros(L), 0, 0)
     args = (st["active"], st["agent_type"], st["status"], st["location"], st["origin"], st["size"],
             out["by_place"], out["exits"], out["by_origin"], out["rows"], returns is not None, seed, day,
@@ -207,17 +223,22 @@ def count(impl, world: World, st: dict, returns: tuple | None = None) -> dict[st
     return out
 
 
-def go_home(impl, st: dict, logit: np.ndarray, seed: int, day: int) -> np.ndarray:
-    """One day of returns. The Numba core reads the time term from a table that covers only part of the
-    days displaced here, so both its table and its direct computation past the end meet the twin's log1p."""
+def go_home(impl, world: World, st: dict, logit: np.ndarray, seed: int, day: int,
+            kept: dict[str, np.ndarray] | None = None) -> np.ndarray:
+    """One day of returns; `kept`, the day's counts, change by what the returns changed. The Numba core reads
+    the time term from a table that covers only part of the days displaced here, so both its table and its direct
+    computation past the end meet the twin's log1p."""
     returned = np.zeros(kernels.N_PARTIALS, dtype=np.int64)
-    args = (seed, day, st["active"], st["status"], st["location"], st["origin"], st["days_displaced"], st["size"],
-            logit, 0.7)
+    kept = zero_counts(world) if kept is None else kept
+    args = (seed, day, st["active"], st["agent_type"], st["status"], st["location"], st["origin"],
+            st["days_displaced"], st["size"], logit, 0.7)
     if impl is kernels:
-        kernels.return_home(*args, kernels.months_displaced_term(int(np.median(st["days_displaced"])) + 1), returned)
+        kernels.return_home(*args, kernels.months_displaced_term(int(np.median(st["days_displaced"])) + 1), returned,
+                            *(kept[k] for k in COUNTS))
     else:
-        kernels_numpy.return_home(*args, returned)
+        kernels_numpy.return_home(*args, returned, *(kept[k] for k in COUNTS))
     return returned
+
 
 
 def test_months_displaced_term_is_log1p_of_months():
@@ -260,10 +281,14 @@ def test_numba_and_numpy_agree_over_days(hops: int, quiet: bool) -> None:
     for day in range(6):
         tb = random_tables(rs, world, quiet)
         before = fast["status"].copy()
-        out_fast = move(kernels, world, fast, tb, SEED, day)
-        out_twin = move(kernels_numpy, world, twin, tb, SEED, day)
+        kept_fast, kept_twin = counts_of(count(kernels, world, fast)), counts_of(count(kernels_numpy, world, twin))
+        out_fast = move(kernels, world, fast, tb, SEED, day, kept_fast)
+        out_twin = move(kernels_numpy, world, twin, tb, SEED, day, kept_twin)
         assert_same_state(fast, twin, f"after moves on day {day}")
         assert_same_sums(out_fast, out_twin, f"in move outputs on day {day}")
+        # the counts kept through the moves are those of a count after them
+        assert_same_sums(kept_fast, counts_of(count(kernels, world, fast)), f"in counts kept by moves on day {day}")
+        assert_same_sums(kept_twin, counts_of(count(kernels_numpy, world, twin)), f"in the twin's on day {day}")
         for k in ("flows", "crossings", "displaced"):
             totals[k] += int(out_fast[k].sum())
         totals["trapped"] += int(np.sum((before != Status.TRAPPED) & (fast["status"] == Status.TRAPPED)))
@@ -271,9 +296,12 @@ def test_numba_and_numpy_agree_over_days(hops: int, quiet: bool) -> None:
         release_queues(rs, [fast, twin])
         logit = rs.normal(-1.0, 1.5, world.net.n_locations)
         if day % 2:  # the returns on their own pass, then the tally
-            returned = go_home(kernels, fast, logit, SEED, day)
-            assert returned.sum() == go_home(kernels_numpy, twin, logit, SEED, day).sum()
+            kept_fast, kept_twin = counts_of(count(kernels, world, fast)), counts_of(count(kernels_numpy, world, twin))
+            returned = go_home(kernels, world, fast, logit, SEED, day, kept_fast)
+            assert returned.sum() == go_home(kernels_numpy, world, twin, logit, SEED, day, kept_twin).sum()
             counts_fast, counts_twin = count(kernels, world, fast), count(kernels_numpy, world, twin)
+            assert_same_sums(kept_fast, counts_of(counts_fast), f"in counts kept by returns on day {day}")
+            assert_same_sums(kept_twin, counts_of(counts_twin), f"in the twin's on day {day}")
         else:  # the returns decided on the tally's pass
             counts_fast = count(kernels, world, fast, (logit, SEED, day))
             counts_twin = count(kernels_numpy, world, twin, (logit, SEED, day))
@@ -330,7 +358,7 @@ def test_returns_on_the_tally_pass_equal_returns_then_tally() -> None:
     move(kernels, world, start, random_tables(rs, world), SEED, 0)
     logit = rs.normal(0.0, 1.0, world.net.n_locations)
     apart, together = copy(start), copy(start)
-    returned = go_home(kernels, apart, logit, SEED, 1)
+    returned = go_home(kernels, world, apart, logit, SEED, 1)
     counts_apart = count(kernels, world, apart)
     counts_together = count(kernels, world, together, (logit, SEED, 1))
     assert returned.sum() > 0 and not np.array_equal(apart["status"], start["status"])
@@ -354,7 +382,7 @@ def test_results_do_not_depend_on_thread_count(quiet: bool) -> None:
             numba.set_num_threads(threads)
             st = copy(start)
             outputs = move(kernels, world, st, tb, SEED, 3)
-            outputs["returned_apart"] = go_home(kernels, st, logit, SEED, 3)
+            outputs["returned_apart"] = go_home(kernels, world, st, logit, SEED, 3)
             outputs.update(count(kernels, world, st, (logit, SEED, 4)))  # the next day's returns on the tally's pass
             runs.append((st, outputs))
     finally:

@@ -1,0 +1,128 @@
+"""CrisisModel's day's counts, kept up to date by the stages that change rows, against a full count of every row
+each day; and a full count after any day on which other code read or wrote the rows."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from crisisflow.model import kernels
+from crisisflow.model.codes import N_STATUS, N_TYPE, AgentType, Status
+from crisisflow.model.model import CrisisModel
+
+from conftest import SHARED_FLEE
+
+
+def compose(*overrides: str):
+    from crisisflow.experiments.run import CONFIG_DIR
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        return hydra_compose(config_name="config", overrides=list(overrides))
+
+
+def build(*overrides: str) -> CrisisModel:
+    from crisisflow.experiments.run import build_model
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # policy dates after a shortened run
+        return build_model(compose(*overrides, "sim.progress=false"))
+
+
+def synthetic(days: int) -> CrisisModel:
+    """The benchmark's Haiti-like scenario, small: site queues, stranding, hosting, returns."""
+    from crisisflow.experiments.synthetic import haiti_like
+
+    return CrisisModel(haiti_like(1, 0, scale=0.002, days=days), compose().rules, seed=0)
+
+
+def full_count(model: CrisisModel) -> dict[str, np.ndarray]:
+    """Every row counted by `kernels.tally`, read without the population noting it (as the model's stages do)."""
+    pop, L = model.population, model.network.n_locations
+    out = dict(by_place=np.zeros((kernels.N_PARTIALS, L, N_STATUS, N_TYPE), dtype=np.int64),
+               exits=np.zeros((kernels.N_PARTIALS, N_TYPE, N_STATUS), dtype=np.int64),
+               by_origin=np.zeros((kernels.N_PARTIALS, L), dtype=np.int64),
+               rows=np.zeros((kernels.N_PARTIALS, 2), dtype=np.int64))
+    with pop.tracking(False):
+        kernels.tally(pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size, *out.values(),
+                      False, 0, 0, pop.days_displaced, np.zeros(L), 0.0, np.zeros(1), np.zeros(kernels.N_PARTIALS,
+                                                                                                dtype=np.int64))
+    return {k: v.sum(axis=0) for k, v in out.items()}
+
+
+def assert_counts_kept(model: CrisisModel, when: str) -> None:
+    full = full_count(model)
+    by_place = full["by_place"]
+    np.testing.assert_array_equal(model._loc_status, by_place.sum(axis=2), err_msg=f"by place and status {when}")
+    np.testing.assert_array_equal(model._type_status, by_place.sum(axis=0).T + full["exits"],
+                                  err_msg=f"by type and status {when}")
+    np.testing.assert_array_equal(model._displaced_by_origin, full["by_origin"], err_msg=f"by origin {when}")
+    np.testing.assert_array_equal(model._host_members, by_place[:, Status.AT_HOME, AgentType.HOST_HOUSEHOLD],
+                                  err_msg=f"host members {when}")
+    assert (model._rows_alive, model._rows_in_sites) == tuple(full["rows"]), when
+
+
+def run_checking(model: CrisisModel) -> None:
+    for day in range(model.days):
+        model.step()
+        assert_counts_kept(model, f"after day {day}")
+
+
+def test_counts_kept_through_queues_hosting_and_returns() -> None:
+    model = synthetic(days=130)
+    run_checking(model)
+    rec = model.recorder
+    assert model.full_counts == 1  # the counts were kept, not counted again
+    # every stage that changes rows acted, so the comparison is not vacuous
+    assert rec.returned.sum() > 0 and rec.newly_displaced.sum() > 0
+    assert rec.loc_status[:, :, Status.HOSTED].sum() > 0 and rec.loc_status[:, :, Status.STRANDED].sum() > 0
+    assert np.diff(rec.loc_status[:, :, Status.IN_SITE].sum(axis=1)).max() > 0  # admitted into sites
+
+
+def test_counts_kept_through_exits() -> None:
+    """The Libya scenario without its operations: migrants cross borders, queue at crossing points and leave the
+    network; exits count by type and status, and by origin."""
+    model = build("policy=none", "sim.days=40")
+    run_checking(model)
+    exits = model.recorder.type_status[-1][:, list(range(Status.CROSSED_BORDER, N_STATUS))]
+    print(exits)
+    assert model.full_counts == 1 and exits.sum() > 0
+
+
+@pytest.mark.skipif(not (SHARED_FLEE / "mali2012").is_dir(), reason="../shared/data/flee is not beside the project")
+def test_counts_kept_with_arrivals_from_data() -> None:
+    """Flee's mali2012 under Flee's rules: newly displaced rows enter every day from the observed totals."""
+    model = build("scenario=flee", f"scenario.path={SHARED_FLEE / 'mali2012'}", "rules=flee", "sim.days=40")
+    n0 = model.population.n
+    run_checking(model)
+    assert model.population.n > n0 and model.full_counts == 1
+
+
+def test_rows_read_or_written_between_days_are_counted_again() -> None:
+    model = synthetic(days=8)
+    model.run(3)
+    assert model.full_counts == 1
+    pop = model.population
+    at_home = np.flatnonzero(pop.active & (pop.status == Status.AT_HOME))[:10]
+    pop.status[at_home] = Status.TRAPPED  # written between days through the attribute
+    model.step()
+    assert model.full_counts == 2
+    assert_counts_kept(model, "after a write between days")
+    model.step()
+    assert model.full_counts == 2  # nothing outside the stages since
+
+    face = model.agent_at_row(int(np.flatnonzero(pop.arrays["active"][:pop.n])[0]))  # the Mesa face reads the rows
+    model.step()
+    assert model.full_counts == 3
+    face.status = Status.IN_SITE  # written through a Mesa agent
+    model.step()
+    assert model.full_counts == 4
+    assert_counts_kept(model, "after a write through a Mesa agent")
+
+
+def test_operations_that_touch_rows_count_every_row() -> None:
+    model = build("scenario=demo", "policy=return_reintegration", "sim.days=20")
+    model.run()
+    assert model.full_counts == model.days + 1
