@@ -87,7 +87,6 @@ def test_counts_kept_through_exits() -> None:
     model = build("policy=none", "sim.days=40")
     run_checking(model)
     exits = model.recorder.type_status[-1][:, list(range(Status.CROSSED_BORDER, N_STATUS))]
-    print(exits)
     assert model.full_counts == 1 and exits.sum() > 0
 
 
