@@ -176,7 +176,8 @@ def _fit_contested(contested, all_places, sizes, priority, keys, demand, slots, 
 
 
 def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, seed: int, day: int,
-          stranded_after: int, filters=(), counts: tuple[np.ndarray, ...] | None = None) -> AdmissionResult:
+          stranded_after: int, filters=(), counts: tuple[np.ndarray, ...] | None = None,
+          facts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> AdmissionResult:
     """Admit the queued agents (rows waiting or stranded, in row order); those left waiting count another day,
     and become stranded past the threshold.
 
@@ -184,22 +185,26 @@ def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, 
     `filters` are callables (queued rows, their locations) -> mask of rows that may be admitted today
     (evacuation eligibility, for example); the others keep their place in the queue; they read, never write.
     `counts`, the model's day's counts (`kernels.tally`'s four outputs), move the rows whose status changes.
+    `facts`: the place, size and type of each queued row, as the movement pass listed them beside the rows (read
+    here otherwise): admission visits every queued row every day, and three reads of a row from three other
+    parts of memory cost more than the rest of its visit.
     """
     if counts is None:
         counts = (np.zeros((1, net.n_locations, len(Status), len(AgentType)), dtype=np.int64),
                   np.zeros((1, len(AgentType), len(Status)), dtype=np.int64),
                   np.zeros((1, net.n_locations), dtype=np.int64), np.zeros((1, 2), dtype=np.int64))
     queued = np.ascontiguousarray(queued, dtype=np.int64)
+    if facts is None:
+        facts = (pop.location[queued], pop.size[queued], pop.agent_type[queued])
+    places, sizes, agent_types = (np.ascontiguousarray(f, dtype=np.int64) for f in facts)
     eligible = np.ones(len(queued), dtype=np.bool_)
-    if filters:
-        loc = pop.location[queued]
-        for allowed in filters:
-            eligible &= allowed(queued, loc)
+    for allowed in filters:
+        eligible &= allowed(queued, places)
     admitted_persons = np.zeros(net.n_locations, dtype=np.int64)
-    evacuated = _admit_queue(queued, eligible, np.ascontiguousarray(slots, dtype=np.int64), np.uint64(seed),
-                             np.uint64(day), pop.referred, pop.unaccompanied_child, pop.trafficking_victim, net.kind,
-                             pop.location, pop.size, pop.status, pop.cleared, pop.path, pop.active, pop.wait_days,
-                             int(stranded_after), admitted_persons, pop.agent_type,
+    evacuated = _admit_queue(queued, places, sizes, agent_types, eligible, np.ascontiguousarray(slots, dtype=np.int64),
+                             np.uint64(seed), np.uint64(day), pop.referred, pop.unaccompanied_child,
+                             pop.trafficking_victim, net.kind, pop.status, pop.cleared, pop.path, pop.active,
+                             pop.wait_days, int(stranded_after), admitted_persons,
                              *(counts[k][0] for k in (0, 1, 3)))  # by place, exits and rows: nobody changes origin
     return AdmissionResult(evacuated_rows=evacuated, admitted_persons=admitted_persons)
 
@@ -214,13 +219,12 @@ _COUNTS = (types.Array(int64, 3, "C"), types.Array(int64, 2, "C"), _I8)
 
 
 @njit(cache=True, inline="always")
-def _recount(i, was, active, agent_type, status, location, size, by_place, exits, row_counts):
-    """Move queued row i, active with status `was` before admission, to where it stands now in the day's counts
-    (as `kernels._count` would, less what admission cannot change: a queued row stays at its place, and counts by
-    origin as displaced whether it stays queued, is admitted or leaves the network)."""
-    loc, t, sz, s = location[i], agent_type[i], size[i], status[i]
+def _recount(was, s, act, loc, t, sz, by_place, exits, row_counts):
+    """Move a queued row (place loc, type t, size sz), active with status `was` before admission, to status s
+    (active or not) in the day's counts (as `kernels._count` would, less what admission cannot change: a queued row
+    stays at its place, and counts by origin as displaced whether it stays queued, is admitted or leaves)."""
     by_place[loc, was, t] -= sz
-    if active[i]:
+    if act:
         by_place[loc, s, t] += sz
         row_counts[1] += s == _IN_SITE  # `was`, a queue, is not in a site
     else:
@@ -228,9 +232,9 @@ def _recount(i, was, active, agent_type, status, location, size, by_place, exits
         row_counts[0] -= 1
 
 
-@njit(_I8(_I8, _B1, _I1, _I4, _I4, _I1, _B1, _I4, _B1, _I4, int64, _I8, _I1, *_COUNTS), cache=True)
-def _settle_queue(queued, ok, loc_kind, location, size, status, cleared, path, active, wait_days, stranded_after,
-                  admitted_persons, agent_type, by_place, exits, row_counts):
+@njit(_I8(_I8, _I8, _I8, _I8, _B1, _I1, _I1, _B1, _I4, _B1, _I4, int64, _I8, *_COUNTS), cache=True)
+def _settle_queue(queued, places, sizes, agent_types, ok, loc_kind, status, cleared, path, active, wait_days,
+                  stranded_after, admitted_persons, by_place, exits, row_counts):
     """The day's admission, row by row: the admitted enter their site, clear their border point (and go on
     along their path, if any) or board at their hub and leave the network; the others wait another day, and
     become stranded past `stranded_after` days. Counts admitted persons by place; moves each row whose status
@@ -241,8 +245,8 @@ def _settle_queue(queued, ok, loc_kind, location, size, status, cleared, path, a
         i = queued[k]
         if ok[k]:
             was = status[i]
-            loc = location[i]
-            admitted_persons[loc] += size[i]
+            loc = places[k]
+            admitted_persons[loc] += sizes[k]
             kind = loc_kind[loc]
             if kind == _SITE:
                 status[i] = _IN_SITE
@@ -255,32 +259,27 @@ def _settle_queue(queued, ok, loc_kind, location, size, status, cleared, path, a
                 evacuated[n_evacuated] = i
                 n_evacuated += 1
             wait_days[i] = 0
-            _recount(i, was, active, agent_type, status, location, size, by_place, exits, row_counts)
+            _recount(was, status[i], active[i], loc, agent_types[k], sizes[k], by_place, exits, row_counts)
         else:
             wait_days[i] += 1
             # the status is read only here: most queued rows wait without reaching the threshold
             if wait_days[i] >= stranded_after and status[i] != _STRANDED:
-                was = status[i]
+                _recount(status[i], _STRANDED, True, places[k], agent_types[k], sizes[k], by_place, exits, row_counts)
                 status[i] = _STRANDED
-                _recount(i, was, active, agent_type, status, location, size, by_place, exits, row_counts)
     return evacuated[:n_evacuated].copy()
 
 
-@njit(_I8(_I8, _B1, _I8, uint64, uint64, _B1, _B1, _B1, _I1, _I4, _I4, _I1, _B1, _I4, _B1, _I4, int64, _I8,
-          _I1, *_COUNTS), cache=True)
-def _admit_queue(queued, eligible, slots, seed, day, referred, unaccompanied_child, trafficking_victim, loc_kind,
-                 location, size, status, cleared, path, active, wait_days, stranded_after, admitted_persons,
-                 agent_type, by_place, exits, row_counts):
+@njit(_I8(_I8, _I8, _I8, _I8, _B1, _I8, uint64, uint64, _B1, _B1, _B1, _I1, _I1, _B1, _I4, _B1, _I4, int64, _I8,
+          *_COUNTS), cache=True)
+def _admit_queue(queued, places_queued, sizes_queued, agent_types, eligible, slots, seed, day, referred,
+                 unaccompanied_child, trafficking_victim, loc_kind, status, cleared, path, active, wait_days,
+                 stranded_after, admitted_persons, by_place, exits, row_counts):
     """The day's admission in one compiled call (it runs every day on queues of thousands of rows): the eligible
     queued rows are ranked and fitted to the slots as `ranked_fit` does, with `_goes_first` and the
     QUEUE_ORDER draw as key, and the outcome is written by `_settle_queue`; returns the evacuated rows."""
     rows = queued[eligible]
-    places = np.empty(rows.shape[0], dtype=np.int64)
-    sizes = np.empty(rows.shape[0], dtype=np.int64)
-    for k in range(rows.shape[0]):
-        i = rows[k]
-        places[k] = location[i]
-        sizes[k] = size[i]
+    places = places_queued[eligible]
+    sizes = sizes_queued[eligible]
     fits, contested, demand = _uncontested(places, sizes, slots)
     if contested.shape[0]:
         # priority and key only where a place has to choose: most queued rows wait where nobody is admitted
@@ -294,5 +293,5 @@ def _admit_queue(queued, eligible, slots, seed, day, referred, unaccompanied_chi
         _fit_contested(contested, places, sizes, priority, keys, demand, slots, fits)
     ok = np.zeros(queued.shape[0], dtype=np.bool_)
     ok[eligible] = fits
-    return _settle_queue(queued, ok, loc_kind, location, size, status, cleared, path, active, wait_days,
-                         stranded_after, admitted_persons, agent_type, by_place, exits, row_counts)
+    return _settle_queue(queued, places_queued, sizes_queued, agent_types, ok, loc_kind, status, cleared, path,
+                         active, wait_days, stranded_after, admitted_persons, by_place, exits, row_counts)

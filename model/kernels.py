@@ -243,6 +243,9 @@ def _arrive(i, status, location, path, path_pos, link_km_left, cleared, active, 
         status[i] = _IN_SITE
 
 
+#: the lists `move_agents` writes (rows of its row_lists): the queued rows, the self-settled rows at hostable places,
+#: and the queued rows' places, sizes and types
+QUEUED, SETTLED, QUEUED_PLACE, QUEUED_SIZE, QUEUED_TYPE = 0, 1, 2, 3, 4
 #: most legs (path choices) an agent travels in one day: it may move on from a town it reached with distance left
 MAX_LEGS = 4
 
@@ -398,9 +401,11 @@ def move_agents(seed, day,
     of them before its journey and counted again after it.
 
     It also lists, block by block, the rows that admission and hosting act on next, so that neither scans the
-    population again: row_lists[0] the queued (waiting or stranded), row_lists[1] the self-settled at places
-    where loc_hostable (towns with free hosting places); block c writes from row_lists[k, lo + c] on and
-    its numbers to list_counts[c, k] (see `listed_rows`).
+    population again: row_lists[QUEUED] the queued (waiting or stranded), with their places, sizes and types in
+    row_lists[QUEUED_PLACE], [QUEUED_SIZE] and [QUEUED_TYPE] (read here with the row at hand, where admission
+    would read each from another part of memory), and row_lists[SETTLED] the self-settled at places where
+    loc_hostable (towns with free hosting places); block c writes from row_lists[k, lo + c] on and its numbers to
+    list_counts[c, k] (see `listed_rows`).
 
     Most rows have nothing to do on most days: at home or in a site, their draw to leave is above the highest
     probability to leave of their type and status group (`_quiet_bounds`). A first loop over a block, on vector
@@ -474,8 +479,11 @@ def move_agents(seed, day,
                 picked[n_picked] = j
                 n_picked += mark[j]
             # the block's lists: one spare slot per block (see below)
-            queued = row_lists[0, lo + chunk: hi + chunk + 1]
-            settled = row_lists[1, lo + chunk: hi + chunk + 1]
+            queued = row_lists[QUEUED, lo + chunk: hi + chunk + 1]
+            queued_place = row_lists[QUEUED_PLACE, lo + chunk: hi + chunk + 1]
+            queued_size = row_lists[QUEUED_SIZE, lo + chunk: hi + chunk + 1]
+            queued_type = row_lists[QUEUED_TYPE, lo + chunk: hi + chunk + 1]
+            settled = row_lists[SETTLED, lo + chunk: hi + chunk + 1]
             n_queued = 0
             n_settled = 0
             for k in range(n_picked):
@@ -496,13 +504,18 @@ def move_agents(seed, day,
                                rows)
                     s = st[j]  # a row that left the network has an exit status: neither list takes it
                 # list the row: written unconditionally one past the rows found, which stays in the block's range
+                in_queue = (s == _WAITING) | (s == _STRANDED)
                 queued[n_queued] = i
-                n_queued += (s == _WAITING) | (s == _STRANDED)
+                queued_place[n_queued] = loc[j]
+                queued_type[n_queued] = typ[j]
+                if in_queue:  # the size of a row that does not travel is not at hand: read only where it is kept
+                    queued_size[n_queued] = size[i]
+                n_queued += in_queue
                 if s == _SELF_SETTLED:
                     settled[n_settled] = i
                     n_settled += loc_hostable[loc[j]]
-            list_counts[chunk, 0] = n_queued
-            list_counts[chunk, 1] = n_settled
+            list_counts[chunk, QUEUED] = n_queued
+            list_counts[chunk, SETTLED] = n_settled
             chunk = claim_block(claimed)
 
 
@@ -518,12 +531,13 @@ def count_of_type(agent_type, t):
 
 @njit(_I8(_I8_2, _I8_2, int64, int64), cache=True)
 def listed_rows(row_lists, list_counts, k, n):
-    """The rows of list k (0: queued, 1: self-settled at hostable places) written by `move_agents`, in row order."""
-    out = np.empty(list_counts[:, k].sum(), dtype=np.int64)
+    """List k of `move_agents` (QUEUED ... QUEUED_TYPE), in row order."""
+    counted = SETTLED if k == SETTLED else QUEUED  # the queued rows' places, sizes and types: as many as they
+    out = np.empty(list_counts[:, counted].sum(), dtype=np.int64)
     filled = 0
     for chunk in range(N_CHUNKS):
         start = chunk_bounds(chunk, n)[0] + chunk  # block c's list starts one slot per block on
-        m = list_counts[chunk, k]
+        m = list_counts[chunk, counted]
         out[filled: filled + m] = row_lists[k, start: start + m]
         filled += m
     return out

@@ -18,7 +18,7 @@ import numpy as np
 
 from . import rng
 from .codes import EXIT_STATUSES, HOME_STATUSES, AgentType, LocationKind, Status
-from .kernels import MAX_LEGS, N_CHUNKS, chunk_bounds
+from .kernels import MAX_LEGS, N_CHUNKS, QUEUED, QUEUED_PLACE, QUEUED_SIZE, QUEUED_TYPE, SETTLED, chunk_bounds
 
 _HOME_STATUSES = np.array(HOME_STATUSES, dtype=np.int8)
 _EXIT_STATUSES = np.array(EXIT_STATUSES, dtype=np.int8)
@@ -128,10 +128,13 @@ def _move_agents(seed, day, active, agent_type, size, status, location, origin, 
     n = len(active)
     for c in range(N_CHUNKS):
         lo, hi = chunk_bounds(c, n)
-        for k, listed in enumerate((queued, settled)):
+        for k, listed in ((QUEUED, queued), (SETTLED, settled)):
             rows = lo + np.nonzero(listed[lo:hi])[0]
             row_lists[k, lo + c: lo + c + len(rows)] = rows
             list_counts[c, k] = len(rows)
+            if k == QUEUED:
+                for fact, column in ((QUEUED_PLACE, location), (QUEUED_SIZE, size), (QUEUED_TYPE, agent_type)):
+                    row_lists[fact, lo + c: lo + c + len(rows)] = column[rows]
 
 
 def _choosing_type(agent_type: np.ndarray) -> np.ndarray:

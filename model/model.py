@@ -69,7 +69,7 @@ class CrisisModel(mesa.Model):
                                  len(scenario.nationalities), record_flows)
         self._spawn_carry = 0.0
         self._faces: dict[int, mesa.Agent] = {}
-        self._row_lists = np.empty((2, 0), dtype=np.int64)  # the movement kernel's lists of rows (queued, settled)
+        self._row_lists = np.empty((5, 0), dtype=np.int64)  # the movement kernel's lists (see `kernels.QUEUED`)
         self._draws = np.empty(0)  # and its scratch space for the day's draws
         self._months_term = kernels.months_displaced_term(self.days + 2)  # nobody is displaced longer than the run
         # the day's counts, as `kernels.tally` writes them (one row per thread, summed when read), kept up to date by
@@ -178,13 +178,13 @@ class CrisisModel(mesa.Model):
         self._spawn_observed(d)
         gated = gated_locations(self.network.kind, self._admission_capacity(), self.throughput)
         hosts = hostable(self.network.kind, self._host_places, self._hosted)
-        queued, settled = self._move(d, gated, hosts)
+        queued, settled, queued_facts = self._move(d, gated, hosts)
         self.evacuated_today = np.empty(0, dtype=np.int64)  # rows evacuated today, for after-admission policies
         if gated.any():  # nobody queues where no place admits by capacity
             result = admit(self.population, self.network, queued,
                            queue_slots(self.network, self._in_site, self._admission_capacity(), self.throughput),
                            self.seed_value, d, self.scenario.stranded_after_days, self.admission_filters,
-                           self._counts)
+                           self._counts, queued_facts)
             self.evacuated_today = result.evacuated_rows
             self._record_evacuations(d, result.evacuated_rows)
         if len(settled):  # still the list after admission: it changes only queued rows, and nobody queues in towns
@@ -266,9 +266,11 @@ class CrisisModel(mesa.Model):
                              host_free=np.maximum(self._host_places - self._hosted, 0), gone_share=gone_share,
                              edge_open=self.edge_open)
 
-    def _move(self, d: int, gated: np.ndarray, hosts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _move(self, d: int, gated: np.ndarray,
+              hosts: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Decide and move every agent; return the rows queued for admission and the self-settled rows at
-        hostable places, both in row order, as the kernel listed them on its way."""
+        hostable places, both in row order, as the kernel listed them on its way, and the queued rows' places,
+        sizes and types (the lists `kernels.QUEUED` .. `QUEUED_TYPE`)."""
         pop, net, paths, st = self.population, self.network, self.paths, self.rules.static
         tables = self.rules.daily(self.location_state(d))
         cum, total, last = self._choice
@@ -279,7 +281,7 @@ class CrisisModel(mesa.Model):
         crossings = np.zeros((kernels.N_PARTIALS, len(net.countries)), dtype=np.int64)
         displaced = np.zeros((kernels.N_PARTIALS, len(AgentType)), dtype=np.int64)
         if self._row_lists.shape[1] < pop.n + kernels.N_CHUNKS:
-            self._row_lists = np.empty((2, pop.capacity + kernels.N_CHUNKS), dtype=np.int64)
+            self._row_lists = np.empty((5, pop.capacity + kernels.N_CHUNKS), dtype=np.int64)
             self._draws = np.empty(pop.capacity)
         counts = np.zeros((kernels.N_CHUNKS, 2), dtype=np.int64)
         kernels.move_agents(
@@ -296,8 +298,8 @@ class CrisisModel(mesa.Model):
             rec.flows[d] = flows.sum(axis=0)
         rec.crossings[d] = crossings.sum(axis=0)
         rec.newly_displaced[d] += displaced.sum(axis=0)  # += : an early evacuation may have counted some
-        return (kernels.listed_rows(self._row_lists, counts, 0, pop.n),
-                kernels.listed_rows(self._row_lists, counts, 1, pop.n))
+        queued, settled, *facts = (kernels.listed_rows(self._row_lists, counts, k, pop.n) for k in range(5))
+        return queued, settled, tuple(facts)
 
     def _choosing_types(self) -> np.ndarray:
         """The agent types that need choice tables today. IDPs always: observed displacement enters as IDPs, and

@@ -177,7 +177,7 @@ def move(impl, world: World, st: dict, tb: dict, seed: int, day: int,
     out = dict(flows=np.zeros((kernels.N_PARTIALS, net.n_edges), dtype=np.int64),
                crossings=np.zeros((kernels.N_PARTIALS, len(net.countries)), dtype=np.int64),
                displaced=np.zeros((kernels.N_PARTIALS, N_TYPE), dtype=np.int64),
-               row_lists=np.full((2, len(st["active"]) + kernels.N_CHUNKS), -1, dtype=np.int64),
+               row_lists=np.full((5, len(st["active"]) + kernels.N_CHUNKS), -1, dtype=np.int64),
                list_counts=np.zeros((kernels.N_CHUNKS, 2), dtype=np.int64))
     gated = gated_locations(net.kind, net.capacity, net.throughput)
     hostable = net.kind == LocationKind.TOWN
@@ -203,8 +203,8 @@ def move(impl, world: World, st: dict, tb: dict, seed: int, day: int,
     n = len(st["active"])
     lists, counts = out.pop("row_lists"), out.pop("list_counts")
     # the listed rows, as one row of per-thread-like output each, so that the comparisons below are exact
-    out["queued"] = kernels.listed_rows(lists, counts, 0, n)[None, :]
-    out["settled"] = kernels.listed_rows(lists, counts, 1, n)[None, :]
+    for name in ("QUEUED", "SETTLED", "QUEUED_PLACE", "QUEUED_SIZE", "QUEUED_TYPE"):
+        out[name.lower()] = kernels.listed_rows(lists, counts, getattr(kernels, name), n)[None, :]
     return out
 
 
