@@ -574,6 +574,21 @@ def _goes_home(j, row, seed, day, s, status, location, origin, days_displaced, r
     return False
 
 
+@njit(cache=True)
+def _return_bound(return_logit, time_weight):
+    """The highest daily probability of return today at any origin: the logit's time term, log1p(months), is never
+    negative, so with a time weight of at least 0 no row's probability exceeds its origin's at time 0 (the same
+    operations in the same order, so also in floating point); 2 (every draw under it) otherwise."""
+    if not time_weight >= 0.0:
+        return 2.0
+    bound = 0.0
+    for o in range(return_logit.shape[0]):
+        p = 1.0 / (1.0 + np.exp(-return_logit[o]))
+        if p > bound:
+            bound = p
+    return bound
+
+
 @njit(void(int64, int64, _B1, _I1, _I1, _I4, _I4, _I4, _I4, _F_A1, float64, _F8, _I8, _I8_4, _I8_3, _I8_2, _I8_2),
       parallel=True, cache=True)
 def return_home(seed, day, active, agent_type, status, location, origin, days_displaced, size, return_logit,
@@ -586,22 +601,39 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
     `months_displaced_term`). Returns are counted per thread, and each row that goes home moves from its place
     and status to its origin in the day's counts (`tally`'s four outputs, per thread). `tally` can make the same
     decisions on its pass.
+
+    Most returnable rows stay on most days, and the logit (two reads from tables, an exponential) costs more than
+    the draw: a first loop over each block, on vector lanes, draws for every row and marks the returnable rows
+    whose draw falls under the day's highest probability at any origin (`_return_bound`); only those take the
+    exact test. The same draws and decisions as testing every row.
     """
     n = active.shape[0]
+    bound = _return_bound(return_logit, time_weight)
     claimed = np.zeros(1, dtype=np.int64)  # blocks handed out so far (see `model.scheduling`)
     for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         tid = numba.get_thread_id()
         counts, exits, by_origin, rows = (by_place_status_type[tid], exits_by_type_status[tid],
                                           displaced_by_origin[tid], row_counts[tid])
         chunk = claim_block(claimed)
+        block_rows = n // N_CHUNKS + 2 if chunk < N_CHUNKS else 0
+        mark = np.empty(block_rows, dtype=np.bool_)
+        picked = np.empty(block_rows, dtype=np.int32)
         while chunk < N_CHUNKS:
             lo, hi = chunk_bounds(chunk, n)
             act, st, loc, org, displaced_days = (active[lo:hi], status[lo:hi], location[lo:hi], origin[lo:hi],
                                                  days_displaced[lo:hi])
-            for j in range(hi - lo):
+            for j in range(hi - lo):  # on vector lanes
+                returnable = act[j] & (np.uint8(st[j] - _IN_SITE) <= np.uint8(_STRANDED - _IN_SITE))
+                mark[j] = returnable & (rng.uniform(seed, lo + j, day, rng.RETURN) < bound)
+            n_picked = 0
+            for j in range(hi - lo):  # written unconditionally, counted where marked: no branch to miss
+                picked[n_picked] = j
+                n_picked += mark[j]
+            for k in range(n_picked):
+                j = picked[k]
                 s, at = st[j], loc[j]
-                if act[j] and _goes_home(j, lo + j, seed, day, s, st, loc, org, displaced_days, return_logit,
-                                         time_weight, months_term):
+                if _goes_home(j, lo + j, seed, day, s, st, loc, org, displaced_days, return_logit, time_weight,
+                              months_term):
                     sz, t = size[lo + j], agent_type[lo + j]
                     returned_out[tid] += sz
                     _count(-1, True, s, t, at, org[j], sz, counts, exits, by_origin, rows)

@@ -351,6 +351,31 @@ def test_rows_in_sites_bounded_by_place_agree_with_the_twin() -> None:
     assert left[start["location"] == first - 1].mean() > 0.6
 
 
+@pytest.mark.parametrize("time_weight", [0.7, 0.0, -0.3])
+def test_returns_agree_with_the_twin_where_few_may_return(time_weight: float) -> None:
+    """Low logits everywhere but at one origin: the kernel tests exactly only the rows whose draw falls under the
+    day's highest probability (`kernels._return_bound`); with a negative time weight, where that bound does not
+    hold, every returnable row. Each case decides as the twin, which tests every row."""
+    rs = np.random.default_rng(13)
+    world = random_world(rs, 2)
+    start = random_population(rs, world, 20_000)
+    L = world.net.n_locations
+    logit = rs.normal(-5.0, 0.5, L)
+    logit[int(rs.integers(L))] = -1.0
+    fast, twin = copy(start), copy(start)
+    returned = np.zeros(kernels.N_PARTIALS, dtype=np.int64)
+    kept = zero_counts(world)
+    kernels.return_home(SEED, 3, *(fast[k] for k in ("active", "agent_type", "status", "location", "origin",
+                                                       "days_displaced", "size")),
+                        logit, time_weight, kernels.months_displaced_term(400), returned, *(kept[k] for k in COUNTS))
+    twin_returned = np.zeros(1, dtype=np.int64)
+    kernels_numpy.return_home(SEED, 3, *(twin[k] for k in ("active", "agent_type", "status", "location", "origin",
+                                                            "days_displaced", "size")),
+                              logit, time_weight, twin_returned)
+    assert_same_state(fast, twin, f"after returns with time weight {time_weight}")
+    assert returned.sum() == twin_returned.sum() > 0
+
+
 def test_returns_on_the_tally_pass_equal_returns_then_tally() -> None:
     rs = np.random.default_rng(11)
     world = random_world(rs, 2)
