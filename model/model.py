@@ -13,8 +13,10 @@ One day, always in this order:
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
+from collections.abc import Iterator
 
 import mesa
 import numba
@@ -226,8 +228,20 @@ class CrisisModel(mesa.Model):
     def _apply_policies(self, stage: str) -> None:
         for policy in self.policies:
             if policy.stage == stage:
-                with self.population.tracking(True):  # what it reads or writes, the counts do not know of
+                # what it reads or writes, the counts do not know of, unless it keeps them (`Policy.keeps_counts`)
+                with self.population.tracking(not policy.keeps_counts):
                     policy.apply(self)
+
+    @contextlib.contextmanager
+    def rows_changing(self, rows: np.ndarray) -> Iterator[None]:
+        """For an operation about to change the place, status, type, size, origin or activity of `rows` within the
+        block: they leave the day's counts before it and are counted again after it, so that the counts stay
+        kept (see `Policy.keeps_counts`)."""
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        with self.population.tracking(False):
+            self._count_rows(rows, -1)
+            yield
+            self._count_rows(rows, 1)
 
     def _spawn_observed(self, d: int) -> None:
         """Newly displaced persons enter at the hazard zones, spread by population times hazard."""
@@ -347,10 +361,11 @@ class CrisisModel(mesa.Model):
                            pop.location, pop.origin, pop.size, *self._counts)
 
     def _count(self, returns_on: int | None = None) -> None:
-        """The day's counts, after the returns of day `returns_on` if given. The stages kept them up to date; where
-        other code may have changed rows since the last full count (an operation that read or wrote a counted
-        field, a Mesa agent written, rows read or written between days: `Population.views_out`), every row is
-        counted again, the returns decided on the same pass (see `kernels.tally`)."""
+        """The day's counts, after the returns of day `returns_on` if given. The stages and the operations that keep
+        them (`Policy.keeps_counts`) kept them up to date; where other code may have changed rows since the last
+        full count (an operation that does not keep them and read or wrote a counted field, a Mesa agent written,
+        rows read or written between days: `Population.views_out`), every row is counted again, the returns
+        decided on the same pass (see `kernels.tally`)."""
         pop = self.population
         if (pop.views_out, len(pop.edited)) != self._seen:
             self._count_every_row(returns_on)

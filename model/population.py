@@ -44,10 +44,11 @@ COUNTED_FIELDS = frozenset({"active", "agent_type", "size", "status", "location"
 class Population:
     """Struct of arrays with a fixed schema; `n` rows used out of `capacity` allocated.
 
-    The model keeps its daily counts up to date through the changes its own stages make, instead of counting
-    every row every day. Any other code may read and write the rows through the attributes (`population.status`,
-    a view) or the Mesa agents; the population notes both (`views_out`, `edited`), and the model counts every
-    row again after such a day. A view kept from an earlier day, or `arrays` written directly, escapes that note.
+    The model keeps its daily counts up to date through the changes its own stages and operations make (see
+    `Policy.keeps_counts`), instead of counting every row every day. Any other code may read and write the rows
+    through the attributes (`population.status`, a view) or the Mesa agents; the population notes both
+    (`views_out`, `edited`), and the model counts every row again after such a day. A view kept from an earlier
+    day, or `arrays` written directly, escapes that note.
     """
 
     def __init__(self, capacity: int = 1024):

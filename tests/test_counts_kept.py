@@ -121,7 +121,40 @@ def test_rows_read_or_written_between_days_are_counted_again() -> None:
     assert_counts_kept(model, "after a write through a Mesa agent")
 
 
-def test_operations_that_touch_rows_count_every_row() -> None:
-    model = build("scenario=demo", "policy=return_reintegration", "sim.days=20")
-    model.run()
+@pytest.mark.parametrize("overrides, days", [
+    (("scenario=libya_2011",), 60),  # border management, documents, sites, pick-up evacuations, referral, returns
+    (("scenario=haiti_2010",), 700),  # host support, return support, site closures (relocation, return, subsidy)
+    (("scenario=pakistan_floods_2010",), 165),
+    (("scenario=thailand_floods_2011",), 92),  # aid and information
+    (("scenario=demo", "policy=return_reintegration"), 240),  # local integration and resettlement
+    (("scenario=demo", "policy=early_warning"), 40),  # pre-emptive evacuation
+], ids=["libya", "haiti", "pakistan", "thailand", "demo_solutions", "demo_early_warning"])
+def test_operations_keep_the_counts(overrides: tuple[str, ...], days: int) -> None:
+    """Every shipped operation changes rows only through `CrisisModel.rows_changing`: the counts stay those of a
+    full count every day, and nothing is counted again."""
+    model = build(*overrides, f"sim.days={days}")
+    run_checking(model)
+    assert model.full_counts == 1
+
+
+class _Rewrites:
+    """An operation that moves rows without saying so (a user's, say): the model must count every row again."""
+
+    stage = "after_admission"
+    writes_rows = True
+    keeps_counts = False
+
+    def setup(self, model: CrisisModel) -> None:
+        pass
+
+    def apply(self, model: CrisisModel) -> None:
+        pop = model.population
+        pop.status[np.flatnonzero(pop.active & (pop.status == Status.IN_SITE))[:5]] = Status.SELF_SETTLED
+
+
+def test_an_operation_that_does_not_keep_the_counts_brings_a_full_count() -> None:
+    from crisisflow.experiments.synthetic import haiti_like
+
+    model = CrisisModel(haiti_like(1, 0, scale=0.002, days=30), compose().rules, seed=0, policies=[_Rewrites()])
+    run_checking(model)
     assert model.full_counts == model.days + 1

@@ -31,6 +31,7 @@ class AidInformation(Policy):
     dates YYYY-MM-DD, both included, default the whole run)."""
 
     stage = "before_decisions"
+    keeps_counts = True  # it changes no row's place, status, type, size, origin or activity
 
     def __init__(self, aid: Sequence[Mapping] = (), campaigns: Sequence[Mapping] = (),
                  no_language_reach: float = 0.1):

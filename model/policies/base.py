@@ -23,6 +23,11 @@ class Policy:
     #: where no operation of that stage writes rows, the model decides them on its counting pass instead of a
     #: pass of their own (the same result, one pass over every row fewer on each recovery day)
     writes_rows = True
+    #: whether `apply` changes a row's place, status, type, size, origin or activity only within
+    #: `model.rows_changing(rows)`, which keeps the model's day's counts: the model then lets it read the rows
+    #: freely. An operation that does not say so may change rows any way it likes, and the model counts every
+    #: row again after each day it acts (see `CrisisModel._count`)
+    keeps_counts = False
 
     def setup(self, model: "CrisisModel") -> None:
         """Check names and dates against the scenario (raise InputError) and allocate what it records."""

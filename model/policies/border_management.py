@@ -33,6 +33,7 @@ class BorderManagement(Policy):
     """
 
     stage = "before_decisions"
+    keeps_counts = True  # it changes no row's place, status, type, size, origin or activity
 
     def __init__(self, crossings: Mapping | None = None):
         self.crossings = plain(crossings) or {}

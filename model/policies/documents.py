@@ -40,6 +40,7 @@ class ConsularDocuments(Policy):
     """
 
     stage = "before_decisions"
+    keeps_counts = True  # it changes no row's place, status, type, size, origin or activity
 
     def __init__(self, issuing_points: Sequence = (), undocumented_share: float | Mapping | None = None):
         self.issuing_points = plain(issuing_points) or []

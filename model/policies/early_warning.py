@@ -37,6 +37,7 @@ class EarlyWarning(Policy):
     """Alerts before onset at the places named (default: every place) whose hazard reaches `threshold`."""
 
     stage = "before_decisions"
+    keeps_counts = True  # it changes rows only within model.rows_changing
 
     def __init__(self, lead_days: int, push: float = 2.0, threshold: float = 0.2,
                  places: Sequence[str] | str = "all", evacuate_share: float = 0.0, evacuate_to: str | None = None):
@@ -105,11 +106,12 @@ class EarlyWarning(Policy):
         rows = rows[rng.uniform_array(model.seed_value, rows, d, rng.EARLY_EVACUATION) < self._share]
         if len(rows) == 0:
             return
-        pop.origin[rows] = pop.location[rows]
-        pop.location[rows] = self._to
-        host = pop.agent_type[rows] == AgentType.HOST_HOUSEHOLD
-        pop.agent_type[rows[host]] = AgentType.IDP  # a household that leaves home is displaced, as in the kernel
-        pop.status[rows] = arrival_status(model, self._to)
+        with model.rows_changing(rows):
+            pop.origin[rows] = pop.location[rows]
+            pop.location[rows] = self._to
+            host = pop.agent_type[rows] == AgentType.HOST_HOUSEHOLD
+            pop.agent_type[rows[host]] = AgentType.IDP  # a household that leaves home is displaced, as in the kernel
+            pop.status[rows] = arrival_status(model, self._to)
         pop.days_displaced[rows] = 0
         end_travel(pop, rows)
         persons = int(pop.size[rows].sum(dtype=np.int64))

@@ -50,6 +50,7 @@ class Evacuation(Policy):
     """
 
     stage = "before_decisions"
+    keeps_counts = True  # it changes rows only within model.rows_changing
 
     def __init__(self, hubs: Sequence = (), missions: Sequence = (), nationalities: Sequence[str] = (),
                  documents_required: bool = True, types: Sequence[str] = ("migrant",), pull: float = 1.0,
@@ -146,8 +147,9 @@ class Evacuation(Policy):
         key = rng.uniform_array(model.seed_value, rows, model.day, rng.MISSION_ORDER)
         boarded = rows[ranked_fit(rows, np.zeros(len(rows), dtype=np.int64), pop.size[rows], priority, key,
                                   np.array([mission.seats], dtype=np.int64))]
-        pop.status[boarded] = Status.EVACUATED
-        pop.active[boarded] = False
+        with model.rows_changing(boarded):
+            pop.status[boarded] = Status.EVACUATED
+            pop.active[boarded] = False
         persons = pop.size[boarded].astype(np.int64)
         self._evacuated[model.day, mission.mode] += persons.sum()
         rec = model.recorder

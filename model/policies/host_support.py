@@ -27,6 +27,7 @@ class HostSupport(Policy):
 
     # the day's hosting places are counted at the end of the day, after this stage
     stage = "after_admission"
+    keeps_counts = True  # it changes no row's place, status, type, size, origin or activity
     writes_rows = False  # it sets the places each host household member offers
 
     def __init__(self, support: Sequence[Mapping]):

@@ -32,6 +32,7 @@ class Referral(Policy):
     """
 
     stage = "after_admission"
+    keeps_counts = True  # it changes rows only within model.rows_changing
 
     def __init__(self, rate_per_day: Mapping[str, float] | None = None, locations: Sequence[str] = (),
                  protected_status: bool = False):
@@ -73,7 +74,8 @@ class Referral(Policy):
         self._referred[d] = [size.sum()] + [size[getattr(pop, g)[rows]].sum() for g in GROUPS]
         if self.protected_status:
             stranded = vulnerable[pop.referred[vulnerable] & (pop.status[vulnerable] == Status.STRANDED)]
-            pop.status[stranded] = Status.WAITING
+            with model.rows_changing(stranded):
+                pop.status[stranded] = Status.WAITING
 
     def series(self, model) -> Iterator[tuple[str, str, np.ndarray]]:
         """referred_cumulative: persons referred, in total and by group (a person may be in both groups)."""

@@ -37,6 +37,7 @@ class ReturnReintegration(Policy):
 
     # return support must be in place before the day's returns, which come before the after-admission stage
     stage = "before_decisions"
+    keeps_counts = True  # it changes rows only within model.rows_changing
 
     def __init__(self, support: Sequence[Mapping] = (), integration_per_day: float = 0.0,
                  integration_after_days: int = 180, resettlement_per_day: float = 0.0,
@@ -94,9 +95,17 @@ class ReturnReintegration(Policy):
         if self._integrate == 0.0 and self._resettle == 0.0:  # nobody is chosen: no scan of every row
             return
         pop, d = model.population, model.day
-        self.integrated[d], self.resettled[d] = _take_solutions(
-            pop.active, pop.status, pop.days_displaced, pop.wait_days, pop.size, self._integrate_after,
-            self._integrate, self._resettle_after, self._resettle, np.uint64(model.seed_value), np.uint64(d))
+        integrating, resettled = _chosen_for_solutions(
+            pop.active, pop.status, pop.days_displaced, self._integrate_after, self._integrate, self._resettle_after,
+            self._resettle, np.uint64(model.seed_value), np.uint64(d))
+        with model.rows_changing(np.concatenate([integrating, resettled])):
+            pop.status[integrating] = Status.LOCALLY_INTEGRATED
+            pop.status[resettled] = Status.RESETTLED
+            pop.active[resettled] = False  # gone to a third country: an exit, counted in the core's exits
+        pop.wait_days[integrating] = 0
+        pop.wait_days[resettled] = 0
+        self.integrated[d] = pop.size[integrating].sum(dtype=np.int64)
+        self.resettled[d] = pop.size[resettled].sum(dtype=np.int64)
 
     def series(self, model: "CrisisModel") -> Iterator[tuple[str, str, np.ndarray]]:
         n = model.recorder.days_recorded
@@ -106,19 +115,18 @@ class ReturnReintegration(Policy):
         yield "resettled_cumulative", "", cumulative(self.resettled, n)
 
 
-_ON_THE_MOVE, _CROSSED, _INTEGRATED, _RESETTLED = (np.int8(s) for s in (
-    Status.ON_THE_MOVE, Status.CROSSED_BORDER, Status.LOCALLY_INTEGRATED, Status.RESETTLED))
+_ON_THE_MOVE, _CROSSED = (np.int8(s) for s in (Status.ON_THE_MOVE, Status.CROSSED_BORDER))
 
 
-@njit(UniTuple(int64, 2)(boolean[::1], int8[::1], int32[::1], int32[::1], int32[::1], int64, float64, int64, float64,
-                         uint64, uint64), cache=True)
-def _take_solutions(active, status, days_displaced, wait_days, size, integrate_after, integrate_share,
-                    resettle_after, resettle_share, seed, day):
+@njit(UniTuple(int64[::1], 2)(boolean[::1], int8[::1], int32[::1], int64, float64, int64, float64, uint64, uint64),
+      cache=True)
+def _chosen_for_solutions(active, status, days_displaced, integrate_after, integrate_share, resettle_after,
+                          resettle_share, seed, day):
     """The day's durable solutions, compiled (a daily scan of every row: 0.7 s of haiti_2010's 2,010 recovery days
     in NumPy). A displaced agent staying somewhere (the statuses between ON_THE_MOVE and the exits) and displaced
     longer than integrate_after days integrates locally if its draw falls under integrate_share; then one still
     there, displaced longer than resettle_after, is resettled (an exit) if its own draw falls under
-    resettle_share. A share of 0 draws nothing. Returns persons (integrated, resettled)."""
+    resettle_share. A share of 0 draws nothing. Returns the rows (integrating, resettled), ascending."""
     # one scan of every row for both solutions: the rows staying somewhere and displaced longer than the shorter
     # wait of the solutions offered
     after = min(integrate_after if integrate_share > 0.0 else resettle_after,
@@ -129,33 +137,31 @@ def _take_solutions(active, status, days_displaced, wait_days, size, integrate_a
         s = status[i]
         staying[n_staying] = i  # written unconditionally, kept when the row qualifies
         n_staying += active[i] & (s > _ON_THE_MOVE) & (s < _CROSSED) & (days_displaced[i] > after)
-    integrated = 0
-    resettled = 0
+    taken = np.zeros(n_staying, dtype=np.bool_)  # integrating today: no longer staying for resettlement
+    chosen = []
     rows = np.empty(n_staying, dtype=np.int64)
+    places = np.empty(n_staying, dtype=np.int64)  # positions in `staying`
     draws = np.empty(n_staying)
     for share, after, purpose in ((integrate_share, integrate_after, rng.LOCAL_INTEGRATION),
                                   (resettle_share, resettle_after, rng.RESETTLEMENT)):
         if not share > 0.0:
+            chosen.append(np.empty(0, dtype=np.int64))
             continue
-        # the rows eligible for this solution (still staying: not integrated today), then their draws in a loop
-        # of their own (it runs on vector lanes: most of the time is the draws, tens of thousands a day)
+        # the rows eligible for this solution, then their draws in a loop of their own (it runs on vector lanes:
+        # most of the time is the draws, tens of thousands a day)
         k = 0
         for j in range(n_staying):
             i = staying[j]
-            s = status[i]
             rows[k] = i
-            k += (s > _ON_THE_MOVE) & (s < _CROSSED) & (days_displaced[i] > after)
+            places[k] = j
+            k += (not taken[j]) & (days_displaced[i] > after)
         for j in range(k):
             draws[j] = rng.uniform(seed, rows[j], day, purpose)
+        m = 0
         for j in range(k):
             if draws[j] < share:
-                i = rows[j]
-                wait_days[i] = 0
-                if purpose == rng.LOCAL_INTEGRATION:
-                    status[i] = _INTEGRATED
-                    integrated += size[i]
-                else:
-                    status[i] = _RESETTLED
-                    active[i] = False  # gone to a third country: an exit, counted in the core's exits
-                    resettled += size[i]
-    return integrated, resettled
+                rows[m] = rows[j]
+                taken[places[j]] = True
+                m += 1
+        chosen.append(rows[:m].copy())
+    return chosen[0], chosen[1]

@@ -71,6 +71,7 @@ class Sites(Policy):
     of more in the scenario's data folder (see module doc)."""
 
     stage = "before_decisions"
+    keeps_counts = True  # it changes rows only within model.rows_changing
 
     def __init__(self, sites: Sequence[Mapping] = (), table: str | None = None):
         self.sites = plain(sites)
@@ -127,8 +128,9 @@ class Sites(Policy):
         if len(rows) == 0:
             return
         if site.on_close == "relocate":
-            pop.location[rows] = site.relocate_to
-            pop.status[rows] = arrival_status(model, site.relocate_to)
+            with model.rows_changing(rows):
+                pop.location[rows] = site.relocate_to
+                pop.status[rows] = arrival_status(model, site.relocate_to)
             self.moved["relocate"][d] += pop.size[rows].sum(dtype=np.int64)
         else:
             home = np.zeros(len(rows), dtype=np.bool_)
@@ -136,9 +138,10 @@ class Sites(Policy):
                 home = pop.origin[rows] >= 0
                 home[home] = model.network.kind[pop.origin[rows[home]]] == LocationKind.TOWN
             back, stay = rows[home], rows[~home]
-            pop.status[back] = Status.RETURNED
-            pop.location[back] = pop.origin[back]
-            pop.status[stay] = Status.LOCALLY_INTEGRATED
+            with model.rows_changing(rows):
+                pop.status[back] = Status.RETURNED
+                pop.location[back] = pop.origin[back]
+                pop.status[stay] = Status.LOCALLY_INTEGRATED
             self.moved["return"][d] += pop.size[back].sum(dtype=np.int64)
             self.moved["rental_subsidy"][d] += pop.size[stay].sum(dtype=np.int64)
         end_travel(pop, rows)
