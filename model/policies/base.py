@@ -20,8 +20,8 @@ class Policy:
     #: the stage of the day at which `apply` runs: "before_decisions" or "after_admission"
     stage = "before_decisions"
     #: whether `apply` writes the population's rows. The day's returns come before the after-admission stage;
-    #: where no operation of that stage writes rows, the model decides them on its counting pass instead of a
-    #: pass of their own (the same result, one pass over every row fewer on each recovery day)
+    #: where no operation of that stage writes rows, they come after it, and on a day the model counts every row
+    #: (see `keeps_counts`) on the same pass (the same result, one pass over every row fewer)
     writes_rows = True
     #: whether `apply` changes a row's place, status, type, size, origin or activity only within
     #: `model.rows_changing(rows)`, which keeps the model's day's counts: the model then lets it read the rows
