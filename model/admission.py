@@ -177,7 +177,7 @@ def _fit_contested(contested, all_places, sizes, priority, keys, demand, slots, 
 
 def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, seed: int, day: int,
           stranded_after: int, filters=(), counts: tuple[np.ndarray, ...] | None = None,
-          facts: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> AdmissionResult:
+          facts: tuple[np.ndarray, ...] | None = None) -> AdmissionResult:
     """Admit the queued agents (rows waiting or stranded, in row order); those left waiting count another day,
     and become stranded past the threshold.
 
@@ -185,9 +185,11 @@ def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, 
     `filters` are callables (queued rows, their locations) -> mask of rows that may be admitted today
     (evacuation eligibility, for example); the others keep their place in the queue; they read, never write.
     `counts`, the model's day's counts (`kernels.tally`'s four outputs), move the rows whose status changes.
-    `facts`: the place, size and type of each queued row, as the movement pass listed them beside the rows (read
-    here otherwise): admission visits every queued row every day, and three reads of a row from three other
-    parts of memory cost more than the rest of its visit.
+    `facts`: the place, size and type of each queued row and whether it becomes stranded today unless admitted, as
+    the movement pass listed them beside the rows, having counted the day's wait (`kernels.move_agents`); without
+    them admission reads the rows and counts the wait here. Admission ranks every queued row every day, and the
+    reads and writes of a row in other parts of memory cost more than the rest of its visit: this way it touches
+    only the rows it admits or strands.
     """
     if counts is None:
         counts = (np.zeros((1, net.n_locations, len(Status), len(AgentType)), dtype=np.int64),
@@ -195,16 +197,18 @@ def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, 
                   np.zeros((1, net.n_locations), dtype=np.int64), np.zeros((1, 2), dtype=np.int64))
     queued = np.ascontiguousarray(queued, dtype=np.int64)
     if facts is None:
-        facts = (pop.location[queued], pop.size[queued], pop.agent_type[queued])
-    places, sizes, agent_types = (np.ascontiguousarray(f, dtype=np.int64) for f in facts)
+        pop.wait_days[queued] += 1
+        strands = (pop.wait_days[queued] >= stranded_after) & (pop.status[queued] != Status.STRANDED)
+        facts = (pop.location[queued], pop.size[queued], pop.agent_type[queued], strands)
+    places, sizes, agent_types, strands = (np.ascontiguousarray(f, dtype=np.int64) for f in facts)
     eligible = np.ones(len(queued), dtype=np.bool_)
     for allowed in filters:
         eligible &= allowed(queued, places)
     admitted_persons = np.zeros(net.n_locations, dtype=np.int64)
-    evacuated = _admit_queue(queued, places, sizes, agent_types, eligible, np.ascontiguousarray(slots, dtype=np.int64),
-                             np.uint64(seed), np.uint64(day), pop.referred, pop.unaccompanied_child,
-                             pop.trafficking_victim, net.kind, pop.status, pop.cleared, pop.path, pop.active,
-                             pop.wait_days, int(stranded_after), admitted_persons,
+    evacuated = _admit_queue(queued, places, sizes, agent_types, strands, eligible,
+                             np.ascontiguousarray(slots, dtype=np.int64), np.uint64(seed), np.uint64(day), pop.referred,
+                             pop.unaccompanied_child, pop.trafficking_victim, net.kind, pop.status, pop.cleared,
+                             pop.path, pop.active, pop.wait_days, admitted_persons,
                              *(counts[k][0] for k in (0, 1, 3)))  # by place, exits and rows: nobody changes origin
     return AdmissionResult(evacuated_rows=evacuated, admitted_persons=admitted_persons)
 
@@ -232,13 +236,14 @@ def _recount(was, s, act, loc, t, sz, by_place, exits, row_counts):
         row_counts[0] -= 1
 
 
-@njit(_I8(_I8, _I8, _I8, _I8, _B1, _I1, _I1, _B1, _I4, _B1, _I4, int64, _I8, *_COUNTS), cache=True)
-def _settle_queue(queued, places, sizes, agent_types, ok, loc_kind, status, cleared, path, active, wait_days,
-                  stranded_after, admitted_persons, by_place, exits, row_counts):
+@njit(_I8(_I8, _I8, _I8, _I8, _I8, _B1, _I1, _I1, _B1, _I4, _B1, _I4, _I8, *_COUNTS), cache=True)
+def _settle_queue(queued, places, sizes, agent_types, strands, ok, loc_kind, status, cleared, path, active, wait_days,
+                  admitted_persons, by_place, exits, row_counts):
     """The day's admission, row by row: the admitted enter their site, clear their border point (and go on
-    along their path, if any) or board at their hub and leave the network; the others wait another day, and
-    become stranded past `stranded_after` days. Counts admitted persons by place; moves each row whose status
-    changed in the day's counts (`kernels.tally`'s outputs, one thread's row); returns the evacuated rows."""
+    along their path, if any) or board at their hub and leave the network, their wait over; the others, whose
+    day's wait is counted already, become stranded where `strands`. Counts admitted persons by place; moves each
+    row whose status changed in the day's counts (`kernels.tally`'s outputs, one thread's row); returns the
+    evacuated rows."""
     evacuated = np.empty(queued.shape[0], dtype=np.int64)
     n_evacuated = 0
     for k in range(queued.shape[0]):
@@ -260,20 +265,17 @@ def _settle_queue(queued, places, sizes, agent_types, ok, loc_kind, status, clea
                 n_evacuated += 1
             wait_days[i] = 0
             _recount(was, status[i], active[i], loc, agent_types[k], sizes[k], by_place, exits, row_counts)
-        else:
-            wait_days[i] += 1
-            # the status is read only here: most queued rows wait without reaching the threshold
-            if wait_days[i] >= stranded_after and status[i] != _STRANDED:
-                _recount(status[i], _STRANDED, True, places[k], agent_types[k], sizes[k], by_place, exits, row_counts)
-                status[i] = _STRANDED
+        elif strands[k]:  # most queued rows wait on, and are not touched here
+            _recount(status[i], _STRANDED, True, places[k], agent_types[k], sizes[k], by_place, exits, row_counts)
+            status[i] = _STRANDED
     return evacuated[:n_evacuated].copy()
 
 
-@njit(_I8(_I8, _I8, _I8, _I8, _B1, _I8, uint64, uint64, _B1, _B1, _B1, _I1, _I1, _B1, _I4, _B1, _I4, int64, _I8,
+@njit(_I8(_I8, _I8, _I8, _I8, _I8, _B1, _I8, uint64, uint64, _B1, _B1, _B1, _I1, _I1, _B1, _I4, _B1, _I4, _I8,
           *_COUNTS), cache=True)
-def _admit_queue(queued, places_queued, sizes_queued, agent_types, eligible, slots, seed, day, referred,
+def _admit_queue(queued, places_queued, sizes_queued, agent_types, strands, eligible, slots, seed, day, referred,
                  unaccompanied_child, trafficking_victim, loc_kind, status, cleared, path, active, wait_days,
-                 stranded_after, admitted_persons, by_place, exits, row_counts):
+                 admitted_persons, by_place, exits, row_counts):
     """The day's admission in one compiled call (it runs every day on queues of thousands of rows): the eligible
     queued rows are ranked and fitted to the slots as `ranked_fit` does, with `_goes_first` and the
     QUEUE_ORDER draw as key, and the outcome is written by `_settle_queue`; returns the evacuated rows."""
@@ -293,5 +295,5 @@ def _admit_queue(queued, places_queued, sizes_queued, agent_types, eligible, slo
         _fit_contested(contested, places, sizes, priority, keys, demand, slots, fits)
     ok = np.zeros(queued.shape[0], dtype=np.bool_)
     ok[eligible] = fits
-    return _settle_queue(queued, places_queued, sizes_queued, agent_types, ok, loc_kind, status, cleared, path,
-                         active, wait_days, stranded_after, admitted_persons, by_place, exits, row_counts)
+    return _settle_queue(queued, places_queued, sizes_queued, agent_types, strands, ok, loc_kind, status, cleared, path,
+                         active, wait_days, admitted_persons, by_place, exits, row_counts)

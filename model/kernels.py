@@ -244,8 +244,9 @@ def _arrive(i, status, location, path, path_pos, link_km_left, cleared, active, 
 
 
 #: the lists `move_agents` writes (rows of its row_lists): the queued rows, the self-settled rows at hostable places,
-#: and the queued rows' places, sizes and types
-QUEUED, SETTLED, QUEUED_PLACE, QUEUED_SIZE, QUEUED_TYPE = 0, 1, 2, 3, 4
+#: and the queued rows' places, sizes, types and whether each becomes stranded today unless admitted
+QUEUED, SETTLED, QUEUED_PLACE, QUEUED_SIZE, QUEUED_TYPE, QUEUED_STRANDS = 0, 1, 2, 3, 4, 5
+N_LISTS = 6
 #: most legs (path choices) an agent travels in one day: it may move on from a town it reached with distance left
 MAX_LEGS = 4
 
@@ -375,7 +376,7 @@ def _count_row(sign, i, active, agent_type, status, location, origin, size, coun
 
 @njit(void(int64, int64, _B1, _I1, _I4, _I1, _I4, _I4, _I4, _I4, _I4, _I1, _F4, _B1, _B1,
            _F8_3, _F_A2, _F8_3, _F8_3, _I8_3, _F_A2, _I8, _I1, _I4_2,
-           _I4, _F8, _I1, _B1, _B1, _B_A3, _I1, _B1, _I2, _B1, _I8_2, _I8_2, _I8_2, _I8_2, _I8_2,
+           _I4, _F8, _I1, _B1, _B1, _B_A3, _I1, _B1, _I2, _B1, boolean, int64, _I8_2, _I8_2, _I8_2, _I8_2, _I8_2,
            _I8_4, _I8_3, _I8_2, _I8_2, _F8, boolean),
       parallel=True, cache=True)
 def move_agents(seed, day,
@@ -384,7 +385,7 @@ def move_agents(seed, day,
                 p_depart, p_continue, choice_cum, choice_total, choice_last, speed,
                 path_start, path_nedges, path_edges,
                 edge_to, edge_km, edge_mode, edge_border, edge_open, border_allowed,
-                loc_kind, loc_gated, loc_country, loc_hostable,
+                loc_kind, loc_gated, loc_country, loc_hostable, waits_counted, stranded_after,
                 flows_out, crossings_out, displaced_out, row_lists, list_counts,
                 by_place_status_type, exits_by_type_status, displaced_by_origin, row_counts, draws, sites_by_place):
     """Stay or leave, choose a path, travel within the day's budget, arrive; move on from towns with distance left.
@@ -405,7 +406,10 @@ def move_agents(seed, day,
     row_lists[QUEUED_PLACE], [QUEUED_SIZE] and [QUEUED_TYPE] (read here with the row at hand, where admission
     would read each from another part of memory), and row_lists[SETTLED] the self-settled at places where
     loc_hostable (towns with free hosting places); block c writes from row_lists[k, lo + c] on and its numbers to
-    list_counts[c, k] (see `listed_rows`).
+    list_counts[c, k] (see `listed_rows`). Where `waits_counted` (admission runs today), each queued row waits
+    another day here rather than in admission, which then touches only the rows it admits or strands:
+    row_lists[QUEUED_STRANDS] says whether the row's wait reaches `stranded_after` days today while it is not
+    stranded yet (admission resets the wait of those it admits, and strands the others).
 
     Most rows have nothing to do on most days: at home or in a site, their draw to leave is above the highest
     probability to leave of their type and status group (`_quiet_bounds`). A first loop over a block, on vector
@@ -483,6 +487,7 @@ def move_agents(seed, day,
             queued_place = row_lists[QUEUED_PLACE, lo + chunk: hi + chunk + 1]
             queued_size = row_lists[QUEUED_SIZE, lo + chunk: hi + chunk + 1]
             queued_type = row_lists[QUEUED_TYPE, lo + chunk: hi + chunk + 1]
+            queued_strands = row_lists[QUEUED_STRANDS, lo + chunk: hi + chunk + 1]
             settled = row_lists[SETTLED, lo + chunk: hi + chunk + 1]
             n_queued = 0
             n_settled = 0
@@ -510,6 +515,11 @@ def move_agents(seed, day,
                 queued_type[n_queued] = typ[j]
                 if in_queue:  # the size of a row that does not travel is not at hand: read only where it is kept
                     queued_size[n_queued] = size[i]
+                    strands = False
+                    if waits_counted:
+                        wait_days[i] += 1
+                        strands = (wait_days[i] >= stranded_after) & (s != _STRANDED)
+                    queued_strands[n_queued] = strands
                 n_queued += in_queue
                 if s == _SELF_SETTLED:
                     settled[n_settled] = i
@@ -531,7 +541,7 @@ def count_of_type(agent_type, t):
 
 @njit(_I8(_I8_2, _I8_2, int64, int64), cache=True)
 def listed_rows(row_lists, list_counts, k, n):
-    """List k of `move_agents` (QUEUED ... QUEUED_TYPE), in row order."""
+    """List k of `move_agents` (QUEUED ... QUEUED_STRANDS), in row order."""
     counted = SETTLED if k == SETTLED else QUEUED  # the queued rows' places, sizes and types: as many as they
     out = np.empty(list_counts[:, counted].sum(), dtype=np.int64)
     filled = 0

@@ -18,7 +18,8 @@ import numpy as np
 
 from . import rng
 from .codes import EXIT_STATUSES, HOME_STATUSES, AgentType, LocationKind, Status
-from .kernels import MAX_LEGS, N_CHUNKS, QUEUED, QUEUED_PLACE, QUEUED_SIZE, QUEUED_TYPE, SETTLED, chunk_bounds
+from .kernels import (MAX_LEGS, N_CHUNKS, QUEUED, QUEUED_PLACE, QUEUED_SIZE, QUEUED_STRANDS, QUEUED_TYPE, SETTLED,
+                      chunk_bounds)
 
 _HOME_STATUSES = np.array(HOME_STATUSES, dtype=np.int8)
 _EXIT_STATUSES = np.array(EXIT_STATUSES, dtype=np.int8)
@@ -38,18 +39,20 @@ def move_agents(seed: int, day: int,
                 edge_to: np.ndarray, edge_km: np.ndarray, edge_mode: np.ndarray, edge_border: np.ndarray,
                 edge_open: np.ndarray, border_allowed: np.ndarray,
                 loc_kind: np.ndarray, loc_gated: np.ndarray, loc_country: np.ndarray, loc_hostable: np.ndarray,
+                waits_counted: bool, stranded_after: int,
                 flows_out: np.ndarray, crossings_out: np.ndarray, displaced_out: np.ndarray,
                 row_lists: np.ndarray, list_counts: np.ndarray, *counts: np.ndarray) -> None:
     """Twin of `kernels.move_agents`: stay or leave, choose a path, travel within the day's budget, arrive,
     and move on from towns reached with distance left (up to MAX_LEGS legs); then list the queued rows and
-    the self-settled rows at hostable places, block by block as the kernel does. `counts` (`tally`'s four
-    outputs) change by what the day's moves changed."""
+    the self-settled rows at hostable places, block by block as the kernel does, the queued waiting another day
+    where `waits_counted`. `counts` (`tally`'s four outputs) change by what the day's moves changed."""
     with _kept_counts(counts, active, agent_type, status, location, origin, size):
         _move_agents(seed, day, active, agent_type, size, status, location, origin, days_displaced, wait_days, path,
                      path_pos, link_km_left, cleared, has_documents, p_depart, p_continue, pull, dist_power,
                      border_penalty, speed, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses,
                      edge_to, edge_km, edge_mode, edge_border, edge_open, border_allowed, loc_kind, loc_gated,
-                     loc_country, loc_hostable, flows_out, crossings_out, displaced_out, row_lists, list_counts)
+                     loc_country, loc_hostable, waits_counted, stranded_after, flows_out, crossings_out,
+                     displaced_out, row_lists, list_counts)
 
 
 @contextlib.contextmanager
@@ -82,7 +85,8 @@ def _move_agents(seed, day, active, agent_type, size, status, location, origin, 
                  path_pos, link_km_left, cleared, has_documents, p_depart, p_continue, pull, dist_power,
                  border_penalty, speed, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses,
                  edge_to, edge_km, edge_mode, edge_border, edge_open, border_allowed, loc_kind, loc_gated,
-                 loc_country, loc_hostable, flows_out, crossings_out, displaced_out, row_lists, list_counts) -> None:
+                 loc_country, loc_hostable, waits_counted, stranded_after, flows_out, crossings_out, displaced_out,
+                 row_lists, list_counts) -> None:
     rows = np.nonzero(active & ~np.isin(status, _EXIT_STATUSES))[0]
     displaced = ~np.isin(status[rows], _HOME_STATUSES)
     days_displaced[rows[displaced]] += 1
@@ -125,7 +129,10 @@ def _move_agents(seed, day, active, agent_type, size, status, location, origin, 
 
     queued = active & ((status == Status.WAITING) | (status == Status.STRANDED))
     settled = active & (status == Status.SELF_SETTLED) & loc_hostable[location]
-    n = len(active)
+    strands = np.zeros(n := len(active), dtype=np.int64)
+    if waits_counted:
+        wait_days[queued] += 1
+        strands[queued & (wait_days >= stranded_after) & (status != Status.STRANDED)] = 1
     for c in range(N_CHUNKS):
         lo, hi = chunk_bounds(c, n)
         for k, listed in ((QUEUED, queued), (SETTLED, settled)):
@@ -133,7 +140,8 @@ def _move_agents(seed, day, active, agent_type, size, status, location, origin, 
             row_lists[k, lo + c: lo + c + len(rows)] = rows
             list_counts[c, k] = len(rows)
             if k == QUEUED:
-                for fact, column in ((QUEUED_PLACE, location), (QUEUED_SIZE, size), (QUEUED_TYPE, agent_type)):
+                for fact, column in ((QUEUED_PLACE, location), (QUEUED_SIZE, size), (QUEUED_TYPE, agent_type),
+                                     (QUEUED_STRANDS, strands)):
                     row_lists[fact, lo + c: lo + c + len(rows)] = column[rows]
 
 

@@ -71,7 +71,7 @@ class CrisisModel(mesa.Model):
                                  len(scenario.nationalities), record_flows)
         self._spawn_carry = 0.0
         self._faces: dict[int, mesa.Agent] = {}
-        self._row_lists = np.empty((5, 0), dtype=np.int64)  # the movement kernel's lists (see `kernels.QUEUED`)
+        self._row_lists = np.empty((kernels.N_LISTS, 0), dtype=np.int64)  # the movement pass's lists (kernels.QUEUED)
         self._draws = np.empty(0)  # and its scratch space for the day's draws
         self._months_term = kernels.months_displaced_term(self.days + 2)  # nobody is displaced longer than the run
         # the day's counts, as `kernels.tally` writes them (one row per thread, summed when read), kept up to date by
@@ -280,11 +280,11 @@ class CrisisModel(mesa.Model):
                              host_free=np.maximum(self._host_places - self._hosted, 0), gone_share=gone_share,
                              edge_open=self.edge_open)
 
-    def _move(self, d: int, gated: np.ndarray,
-              hosts: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    def _move(self, d: int, gated: np.ndarray, hosts: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple]:
         """Decide and move every agent; return the rows queued for admission and the self-settled rows at
         hostable places, both in row order, as the kernel listed them on its way, and the queued rows' places,
-        sizes and types (the lists `kernels.QUEUED` .. `QUEUED_TYPE`)."""
+        sizes, types and whether each is stranded today unless admitted (the lists `kernels.QUEUED` ..
+        `QUEUED_STRANDS`; where `gated`, admission runs today, and the pass counts the queued rows' day of waiting)."""
         pop, net, paths, st = self.population, self.network, self.paths, self.rules.static
         tables = self.rules.daily(self.location_state(d))
         cum, total, last = self._choice
@@ -295,7 +295,7 @@ class CrisisModel(mesa.Model):
         crossings = np.zeros((kernels.N_PARTIALS, len(net.countries)), dtype=np.int64)
         displaced = np.zeros((kernels.N_PARTIALS, len(AgentType)), dtype=np.int64)
         if self._row_lists.shape[1] < pop.n + kernels.N_CHUNKS:
-            self._row_lists = np.empty((5, pop.capacity + kernels.N_CHUNKS), dtype=np.int64)
+            self._row_lists = np.empty((kernels.N_LISTS, pop.capacity + kernels.N_CHUNKS), dtype=np.int64)
             self._draws = np.empty(pop.capacity)
         counts = np.zeros((kernels.N_CHUNKS, 2), dtype=np.int64)
         kernels.move_agents(
@@ -304,7 +304,8 @@ class CrisisModel(mesa.Model):
             pop.has_documents, np.ascontiguousarray(tables.p_depart), tables.p_continue, cum, total, last, st.speed,
             paths.start_indptr, paths.n_edges, paths.edges,
             net.edge_to, net.edge_km, net.edge_mode, net.edge_border, self.edge_open, tables.border_allowed,
-            net.kind, gated, net.country, hosts, flows, crossings, displaced, self._row_lists, counts, *self._counts,
+            net.kind, gated, net.country, hosts, gated.any(), self.scenario.stranded_after_days, flows, crossings,
+            displaced, self._row_lists, counts, *self._counts,
             self._draws,
             self._rows_in_sites >= self._rows_alive // 4)  # in-site rows bounded by their place (a speed hint)
         rec = self.recorder
@@ -312,7 +313,8 @@ class CrisisModel(mesa.Model):
             rec.flows[d] = flows.sum(axis=0)
         rec.crossings[d] = crossings.sum(axis=0)
         rec.newly_displaced[d] += displaced.sum(axis=0)  # += : an early evacuation may have counted some
-        queued, settled, *facts = (kernels.listed_rows(self._row_lists, counts, k, pop.n) for k in range(5))
+        queued, settled, *facts = (kernels.listed_rows(self._row_lists, counts, k, pop.n)
+                                   for k in range(kernels.N_LISTS))
         return queued, settled, tuple(facts)
 
     def _choosing_types(self) -> np.ndarray:

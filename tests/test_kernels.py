@@ -23,6 +23,8 @@ IMPLS = {"numba": kernels, "numpy": kernels_numpy}
 STATE = ("active", "agent_type", "size", "status", "location", "origin", "days_displaced", "wait_days", "path",
          "path_pos", "link_km_left", "cleared", "has_documents")
 SEED = 20240611
+#: queued rows are stranded after this many days (the movement pass counts their waits on two days out of three)
+STRANDED_AFTER = 2
 #: the types with choice tables: migrants and IDPs (host households choose as the IDPs they become)
 CHOOSING = np.array([t != AgentType.HOST_HOUSEHOLD for t in AgentType])
 
@@ -177,13 +179,13 @@ def move(impl, world: World, st: dict, tb: dict, seed: int, day: int,
     out = dict(flows=np.zeros((kernels.N_PARTIALS, net.n_edges), dtype=np.int64),
                crossings=np.zeros((kernels.N_PARTIALS, len(net.countries)), dtype=np.int64),
                displaced=np.zeros((kernels.N_PARTIALS, N_TYPE), dtype=np.int64),
-               row_lists=np.full((5, len(st["active"]) + kernels.N_CHUNKS), -1, dtype=np.int64),
+               row_lists=np.full((kernels.N_LISTS, len(st["active"]) + kernels.N_CHUNKS), -1, dtype=np.int64),
                list_counts=np.zeros((kernels.N_CHUNKS, 2), dtype=np.int64))
     gated = gated_locations(net.kind, net.capacity, net.throughput)
     hostable = net.kind == LocationKind.TOWN
     travel_args = (net.edge_to, net.edge_km, net.edge_mode, net.edge_border, tb["edge_open"], tb["border_allowed"],
-                   net.kind, gated, net.country, hostable, out["flows"], out["crossings"], out["displaced"],
-                   out["row_lists"], out["list_counts"])
+                   net.kind, gated, net.country, hostable, day % 3 > 0, STRANDED_AFTER, out["flows"],
+                   out["crossings"], out["displaced"], out["row_lists"], out["list_counts"])
     if impl is kernels:
         cum = np.zeros((N_TYPE, 2, len(paths.end)))
         total = np.zeros((N_TYPE, 2, net.n_locations))
@@ -203,7 +205,7 @@ def move(impl, world: World, st: dict, tb: dict, seed: int, day: int,
     n = len(st["active"])
     lists, counts = out.pop("row_lists"), out.pop("list_counts")
     # the listed rows, as one row of per-thread-like output each, so that the comparisons below are exact
-    for name in ("QUEUED", "SETTLED", "QUEUED_PLACE", "QUEUED_SIZE", "QUEUED_TYPE"):
+    for name in ("QUEUED", "SETTLED", "QUEUED_PLACE", "QUEUED_SIZE", "QUEUED_TYPE", "QUEUED_STRANDS"):
         out[name.lower()] = kernels.listed_rows(lists, counts, getattr(kernels, name), n)[None, :]
     return out
 
