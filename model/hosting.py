@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import rng
+from . import kernels, rng
 from .admission import ranked_fit
 from .codes import LocationKind, Status
 from .population import Population
@@ -36,13 +36,17 @@ def place_with_hosts(pop: Population, rows: np.ndarray, places: np.ndarray, host
     ok = ranked_fit(rows, loc, pop.size[rows], np.zeros(len(rows), dtype=np.bool_),
                     lambda subset: rng.uniform_array(seed, subset, day, rng.HOSTING_ORDER), free)
     taken = rows[ok]
+    if counts is not None:
+        _count_rows(pop, taken, -1, counts)
     pop.status[taken] = Status.HOSTED
-    sizes = pop.size[taken]
-    if counts is not None:  # in place and in a row or a site they stay as they were
-        by_place, t = counts[0][0], pop.agent_type[taken]
-        np.subtract.at(by_place, (loc[ok], Status.SELF_SETTLED, t), sizes)
-        np.add.at(by_place, (loc[ok], Status.HOSTED, t), sizes)
-    return int(sizes.sum())
+    if counts is not None:
+        _count_rows(pop, taken, 1, counts)
+    return int(pop.size[taken].sum())
+
+
+def _count_rows(pop: Population, rows: np.ndarray, sign: int, counts: tuple[np.ndarray, ...]) -> None:
+    kernels.count_rows(rows, sign, pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size,
+                       *counts)
 
 
 def host_strain(hosted: np.ndarray, places: np.ndarray) -> np.ndarray:

@@ -4,8 +4,9 @@ Every kernel visits agents in `N_CHUNKS` fixed blocks of rows, which the threads
 (`model.scheduling`), so a crisis that hits some rows harder keeps both threads busy.
 Each thread counts into its own row of the outputs (`N_PARTIALS` rows) and the caller sums the rows. Counts are
 integers, so the sums do not depend on which thread counted what. Random numbers are counter-based
-(`model.rng`), so the result is the same on any number of threads. Each kernel has a plain NumPy twin in
-`model.kernels_numpy`; tests check the two agree draw for draw.
+(`model.rng`), so the result is the same on any number of threads. Each kernel that draws has a plain NumPy
+twin in `model.kernels_numpy`; tests check the two agree draw for draw. The counts kept by the stages (`_count`,
+`count_rows`) are checked against a full count of every row instead (tests/test_counts_kept.py).
 
 Inside a block, the loops over rows read the block's columns as views indexed from 0 (`status[lo:hi]`): an
 index that starts at 0 is one Numba and LLVM know to be non-negative, while a row number from `lo` makes every
@@ -350,6 +351,17 @@ def _bound(s, t, in_site_range, bounds):
 
 
 @njit(cache=True, inline="always")
+def _picked(mark, count, picked):
+    """The positions j < count where mark[j], into picked[:k]; returns k. Each position is written unconditionally
+    and kept by adding its mark: no branch to mispredict where marks come and go at random."""
+    k = 0
+    for j in range(count):
+        picked[k] = j
+        k += mark[j]
+    return k
+
+
+@njit(cache=True, inline="always")
 def _count(sign, act, s, t, loc, o, sz, counts, exits, by_origin, rows):
     """Add (sign 1) or take out (sign -1) one row's part of the day's counts, as `tally` counts it: an active row
     by (place, status, type), as a row and as a row in a site, and by origin while displaced; a row that left the
@@ -478,10 +490,7 @@ def move_agents(seed, day,
                     displaced_days[j] += np.int32(act[j] & (s > _LAST_HOME) & (s < _FIRST_EXIT))
                     draw[j] = u
                     mark[j] = act[j] & (u < _bound(s, typ[j], False, bounds))
-            n_picked = 0
-            for j in range(hi - lo):  # written unconditionally, counted where the row may act: no branch to miss
-                picked[n_picked] = j
-                n_picked += mark[j]
+            n_picked = _picked(mark, hi - lo, picked)
             # the block's lists: one spare slot per block (see below)
             queued = row_lists[QUEUED, lo + chunk: hi + chunk + 1]
             queued_place = row_lists[QUEUED_PLACE, lo + chunk: hi + chunk + 1]
@@ -542,7 +551,7 @@ def count_of_type(agent_type, t):
 @njit(_I8(_I8_2, _I8_2, int64, int64), cache=True)
 def listed_rows(row_lists, list_counts, k, n):
     """List k of `move_agents` (QUEUED ... QUEUED_STRANDS), in row order."""
-    counted = SETTLED if k == SETTLED else QUEUED  # the queued rows' places, sizes and types: as many as they
+    counted = SETTLED if k == SETTLED else QUEUED  # a list of the queued rows' facts is as long as theirs
     out = np.empty(list_counts[:, counted].sum(), dtype=np.int64)
     filled = 0
     for chunk in range(N_CHUNKS):
@@ -635,10 +644,7 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
             for j in range(hi - lo):  # on vector lanes
                 returnable = act[j] & (np.uint8(st[j] - _IN_SITE) <= np.uint8(_STRANDED - _IN_SITE))
                 mark[j] = returnable & (rng.uniform(seed, lo + j, day, rng.RETURN) < bound)
-            n_picked = 0
-            for j in range(hi - lo):  # written unconditionally, counted where marked: no branch to miss
-                picked[n_picked] = j
-                n_picked += mark[j]
+            n_picked = _picked(mark, hi - lo, picked)
             for k in range(n_picked):
                 j = picked[k]
                 s, at = st[j], loc[j]

@@ -72,15 +72,6 @@ def _kept_counts(counts: tuple[np.ndarray, ...], active: np.ndarray, agent_type:
         kept[0] += a[0] - b[0]
 
 
-def count_rows(rows: np.ndarray, sign: int, active: np.ndarray, agent_type: np.ndarray, status: np.ndarray,
-               location: np.ndarray, origin: np.ndarray, size: np.ndarray, *counts: np.ndarray) -> None:
-    """Twin of `kernels.count_rows`: the listed rows' part of `tally`'s four outputs, added (1) or taken out (-1)."""
-    part = [np.zeros_like(c) for c in counts]
-    tally(active[rows], agent_type[rows], status[rows], location[rows], origin[rows], size[rows], *part)
-    for kept, p in zip(counts, part):
-        kept[0] += sign * p[0]
-
-
 def _move_agents(seed, day, active, agent_type, size, status, location, origin, days_displaced, wait_days, path,
                  path_pos, link_km_left, cleared, has_documents, p_depart, p_continue, pull, dist_power,
                  border_penalty, speed, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses,
@@ -129,7 +120,8 @@ def _move_agents(seed, day, active, agent_type, size, status, location, origin, 
 
     queued = active & ((status == Status.WAITING) | (status == Status.STRANDED))
     settled = active & (status == Status.SELF_SETTLED) & loc_hostable[location]
-    strands = np.zeros(n := len(active), dtype=np.int64)
+    n = len(active)
+    strands = np.zeros(n, dtype=np.int64)
     if waits_counted:
         wait_days[queued] += 1
         strands[queued & (wait_days >= stranded_after) & (status != Status.STRANDED)] = 1

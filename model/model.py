@@ -284,7 +284,8 @@ class CrisisModel(mesa.Model):
         """Decide and move every agent; return the rows queued for admission and the self-settled rows at
         hostable places, both in row order, as the kernel listed them on its way, and the queued rows' places,
         sizes, types and whether each is stranded today unless admitted (the lists `kernels.QUEUED` ..
-        `QUEUED_STRANDS`; where `gated`, admission runs today, and the pass counts the queued rows' day of waiting)."""
+        `QUEUED_STRANDS`; where any place is `gated`, admission runs today, and the pass counts the queued rows' day
+        of waiting)."""
         pop, net, paths, st = self.population, self.network, self.paths, self.rules.static
         tables = self.rules.daily(self.location_state(d))
         cum, total, last = self._choice
