@@ -158,3 +158,30 @@ def test_an_operation_that_does_not_keep_the_counts_brings_a_full_count() -> Non
     model = CrisisModel(haiti_like(1, 0, scale=0.002, days=30), compose().rules, seed=0, policies=[_Rewrites()])
     run_checking(model)
     assert model.full_counts == model.days + 1
+
+
+def test_migrants_get_choice_tables_while_any_is_in_the_network() -> None:
+    """`CrisisModel._choosing_types` reads the kept counts: migrants choose while any is active in the network, here
+    until every one is taken out of it by code that keeps the counts (`CrisisModel.rows_changing`)."""
+    model = build("policy=none", "sim.days=12")
+    pop = model.population
+    choosing, seen = model._choosing_types, []
+
+    def checked() -> np.ndarray:
+        out = choosing()
+        n, rows = pop.n, pop.arrays
+        in_network = rows["active"][:n] & (rows["agent_type"][:n] == AgentType.MIGRANT)
+        assert out[AgentType.MIGRANT] == in_network.any(), f"day {model.day}"
+        seen.append(bool(out[AgentType.MIGRANT]))
+        return out
+
+    model._choosing_types = checked
+    model.run(6)
+    n, rows = pop.n, pop.arrays
+    migrants = np.flatnonzero(rows["active"][:n] & (rows["agent_type"][:n] == AgentType.MIGRANT))
+    with model.rows_changing(migrants):
+        rows["active"][migrants] = False
+        rows["status"][migrants] = Status.EVACUATED
+    model.run()
+    assert seen == [True] * 6 + [False] * 6
+    assert model.full_counts == 1  # read from the kept counts every day
