@@ -378,6 +378,40 @@ def test_returns_agree_with_the_twin_where_few_may_return(time_weight: float) ->
     assert returned.sum() == twin_returned.sum() > 0
 
 
+def test_returns_agree_with_the_twin_where_few_rows_are_displaced() -> None:
+    """Blocks where many rows may go home (drawn on vector lanes), blocks where few may (statuses read eight to a
+    word, `kernels._returnable_bits`), with returnable rows at the block's first and last rows, which fall outside
+    its whole words, and blocks where none may; some returnable rows inactive. Decisions as the twin's."""
+    rs = np.random.default_rng(17)
+    world = random_world(rs, 2)
+    n = 20_003  # blocks of 312 or 313 rows: their edges fall anywhere within a word of eight
+    start = random_population(rs, world, n)
+    status = start["status"]
+    edges = [(c * n) // kernels.N_CHUNKS for c in range(kernels.N_CHUNKS + 1)]
+    edge_rows = []
+    for c in range(kernels.N_CHUNKS):
+        lo, hi = edges[c], edges[c + 1]
+        if c >= 8:  # beyond the first eight blocks, everyone at home ...
+            status[lo:hi] = Status.AT_HOME
+        if 8 <= c < 40:  # ... but for a few in site, hosted, self-settled or queued, the block's edges among them
+            few = np.r_[lo, lo + 1, hi - 2, hi - 1, rs.choice(np.arange(lo + 2, hi - 2), 4, replace=False)]
+            status[few] = rs.choice([Status.IN_SITE, Status.HOSTED, Status.SELF_SETTLED, Status.WAITING,
+                                     Status.STRANDED], len(few))
+            start["active"][few] = True
+            start["origin"][few] = rs.choice(np.nonzero(world.net.kind != LocationKind.ABROAD)[0], len(few))
+            edge_rows += [lo, lo + 1, hi - 2, hi - 1]
+    start["active"][edge_rows[::7]] = False  # returnable by status, but out of the network: they stay
+    logit = np.full(world.net.n_locations, 2.0)  # most who may, go
+    fast, twin = copy(start), copy(start)
+    returned = go_home(kernels, world, fast, logit, SEED, 5)
+    twin_returned = go_home(kernels_numpy, world, twin, logit, SEED, 5)
+    assert_same_state(fast, twin, "after returns with few rows displaced")
+    assert returned.sum() == twin_returned.sum()
+    went = (fast["status"] == Status.RETURNED) & (start["status"] != Status.RETURNED)
+    assert went[edge_rows].sum() > len(edge_rows) // 2  # the rows at the blocks' edges were visited
+    assert went[edges[8]:edges[40]].sum() > 100 and went[:edges[8]].sum() > 100
+
+
 def test_returns_on_the_tally_pass_equal_returns_then_tally() -> None:
     rs = np.random.default_rng(11)
     world = random_world(rs, 2)
