@@ -307,8 +307,7 @@ class CrisisModel(mesa.Model):
             net.edge_to, net.edge_km, net.edge_mode, net.edge_border, self.edge_open, tables.border_allowed,
             net.kind, gated, net.country, hosts, gated.any(), self.scenario.stranded_after_days, flows, crossings,
             displaced, self._row_lists, counts, *self._counts,
-            self._draws,
-            self._rows_in_sites >= self._rows_alive // 4)  # in-site rows bounded by their place (a speed hint)
+            self._draws, self._counts_current())
         rec = self.recorder
         if rec.flows is not None:
             rec.flows[d] = flows.sum(axis=0)
@@ -317,6 +316,12 @@ class CrisisModel(mesa.Model):
         queued, settled, *facts = (kernels.listed_rows(self._row_lists, counts, k, pop.n)
                                    for k in range(kernels.N_LISTS))
         return queued, settled, tuple(facts)
+
+    def _counts_current(self) -> bool:
+        """Whether the day's kept counts hold every row as it stands: nothing outside the stages read or wrote a
+        counted field since the last full count (`Population.views_out`, `Population.edited`)."""
+        pop = self.population
+        return (pop.views_out, len(pop.edited)) == self._seen
 
     def _choosing_types(self) -> np.ndarray:
         """The agent types that need choice tables today. IDPs always: observed displacement enters as IDPs, and
@@ -328,11 +333,11 @@ class CrisisModel(mesa.Model):
         however few the rows)."""
         choosing = np.zeros(len(AgentType), dtype=np.bool_)
         choosing[AgentType.IDP] = True
-        pop = self.population
-        if (pop.views_out, len(pop.edited)) == self._seen:
+        if self._counts_current():
             choosing[AgentType.MIGRANT] = self._counts[0][..., AgentType.MIGRANT].sum(axis=0).any()
         else:
-            choosing[AgentType.MIGRANT] = kernels.count_of_type(pop.agent_type, np.int8(AgentType.MIGRANT)) > 0
+            choosing[AgentType.MIGRANT] = kernels.count_of_type(self.population.agent_type,
+                                                                np.int8(AgentType.MIGRANT)) > 0
         return choosing
 
     @functools.cached_property
@@ -376,8 +381,7 @@ class CrisisModel(mesa.Model):
         full count (an operation that does not keep them and read or wrote a counted field, a Mesa agent written,
         rows read or written between days: `Population.views_out`), every row is counted again, the returns
         decided on the same pass (see `kernels.tally`)."""
-        pop = self.population
-        if (pop.views_out, len(pop.edited)) != self._seen:
+        if not self._counts_current():
             self._count_every_row(returns_on)
         elif returns_on is not None:
             self._returns(returns_on)

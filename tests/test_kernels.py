@@ -173,8 +173,10 @@ def counts_of(out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def move(impl, world: World, st: dict, tb: dict, seed: int, day: int,
          kept: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """One day of moves; returns the per-thread outputs. The Numba core first builds the day's choice tables;
-    the twin chooses agent by agent from the pulls. `kept`, the day's counts, change by what the moves changed."""
-    kept = zero_counts(world) if kept is None else kept
+    the twin chooses agent by agent from the pulls. `kept`, the day's counts (a count of `st` if not given), change
+    by what the moves changed; the Numba core bounds the rows that may act by the places they hold, except on odd
+    days, where it takes them as out of date and bounds by every place."""
+    kept = counts_of(count(kernels, world, st)) if kept is None else kept
     net, paths = world.net, world.paths
     out = dict(flows=np.zeros((kernels.N_PARTIALS, net.n_edges), dtype=np.int64),
                crossings=np.zeros((kernels.N_PARTIALS, len(net.countries)), dtype=np.int64),
@@ -196,7 +198,7 @@ def move(impl, world: World, st: dict, tb: dict, seed: int, day: int,
         kernels.move_agents(seed, day, *(st[k] for k in STATE), tb["p_depart"], tb["p_continue"], cum, total, last,
                             tb["speed"], paths.start_indptr, paths.n_edges, paths.edges, *travel_args,
                             *(kept[k] for k in COUNTS),
-                            np.empty(len(st["active"])), day % 2 == 1)  # in-site rows by place on odd days
+                            np.empty(len(st["active"])), day % 2 == 0)
     else:
         kernels_numpy.move_agents(seed, day, *(st[k] for k in STATE), tb["p_depart"], tb["p_continue"], tb["pull"],
                                   tb["dist_power"], tb["border_penalty"], tb["speed"], paths.start_indptr, paths.end,
@@ -322,35 +324,59 @@ def test_numba_and_numpy_agree_over_days(hops: int, quiet: bool) -> None:
     assert np.any(start["days_displaced"] != fast["days_displaced"])
 
 
-def test_rows_in_sites_bounded_by_place_agree_with_the_twin() -> None:
-    """The rows in a site read by place (odd days, see `move`): places inside the sites' index range are bounded by
-    that range's highest probability (here the last site's), the others by the highest anywhere. Every row is in
-    a site, also at towns (a state the model does not make, but code may write), so a range one place too wide or
-    a bound that missed the last site would leave rows that should go."""
+def test_quiet_bounds_take_the_places_held_in_any_threads_counts() -> None:
+    """A place counts as held where any thread's row of the kept counts has someone there (the kernels count into
+    the row of the thread that ran the block); where the counts may be out of date, every place counts."""
+    L = 4
+    p = np.zeros((N_TYPE, N_STATUS, L))
+    p[AgentType.IDP, Status.IN_SITE] = [0.1, 0.5, 0.9, 0.3]
+    p[AgentType.IDP, Status.HOSTED] = [0.0, 0.0, 0.0, 0.6]
+    p[AgentType.IDP, Status.RETURNED] = [0.2, 0.05, 0.7, 0.0]
+    counts = np.zeros((2, L, N_STATUS, N_TYPE), dtype=np.int64)
+    counts[1, 1, Status.IN_SITE, AgentType.IDP] = 4  # held in the second thread's row only
+    counts[0, 3, Status.IN_SITE, AgentType.IDP] = 2
+    counts[0, 0, Status.RETURNED, AgentType.IDP] = 1
+    counts[1, 1, Status.RETURNED, AgentType.MIGRANT] = 3  # another type's: not held for IDPs
+    held = kernels._quiet_bounds(p, counts, True)
+    np.testing.assert_array_equal(held[AgentType.IDP], [0.2, 0.5])  # at home: place 0; in a site or hosted: 1, 3
+    np.testing.assert_array_equal(held[AgentType.MIGRANT], [0.0, 0.0])
+    np.testing.assert_array_equal(kernels._quiet_bounds(p, counts, False)[AgentType.IDP], [0.7, 0.9])
+
+
+@pytest.mark.parametrize("day", [0, 1])
+def test_rows_bounded_by_the_places_they_hold_agree_with_the_twin(day: int) -> None:
+    """Rows in sites, hosted or at home, with high probabilities to leave where nobody in that status stands: on
+    even days (see `move`) the bounds are taken over the places held (the last site's 0.2 for the rows in sites),
+    on odd days over every place. A bound that missed a place held would keep rows that should go."""
     rs = np.random.default_rng(5)
     world = random_world(rs, 2)
-    sites = np.nonzero(world.net.kind == LocationKind.SITE)[0]
-    first, last = sites.min(), sites.max()
+    kind = world.net.kind
+    sites, towns = np.nonzero(kind == LocationKind.SITE)[0], np.nonzero(kind == LocationKind.TOWN)[0]
+    last = sites.max()
     start = random_population(rs, world, 20_000)
-    start["status"][:] = Status.IN_SITE
     start["path"][:] = -1
+    start["active"][:] = True
+    status = start["status"]
+    status[:] = rs.choice([Status.IN_SITE, Status.HOSTED, Status.AT_HOME], len(status))
+    start["location"][:] = np.where(status == Status.IN_SITE, rs.choice(sites, len(status)),
+                                    rs.choice(towns, len(status)))
     tb = random_tables(rs, world)
     tb["edge_open"][:] = True  # every place has a way out, so that a row that decides to leave does
     tb["border_allowed"][:] = True
-    p = np.full(world.net.n_locations, 0.9)  # places outside the sites' range: most leave
-    p[first:last + 1] = 0.01
-    p[last] = 0.2
-    tb["p_depart"][:, Status.IN_SITE] = p
+    for s, held in ((Status.IN_SITE, sites), (Status.HOSTED, towns), (Status.AT_HOME, towns)):
+        p = np.full(world.net.n_locations, 0.9)  # places nobody in this status holds: a bound set there is loose
+        p[held] = 0.01
+        tb["p_depart"][:, s] = p
+    tb["p_depart"][:, Status.IN_SITE, last] = 0.2
     fast, twin = copy(start), copy(start)
-    out_fast = move(kernels, world, fast, tb, SEED, 1)
-    out_twin = move(kernels_numpy, world, twin, tb, SEED, 1)
-    assert_same_state(fast, twin, "with in-site rows bounded by place")
-    assert_same_sums(out_fast, out_twin, "with in-site rows bounded by place")
-    left = (fast["status"] != Status.IN_SITE) | (fast["location"] != start["location"])
-    # rows left from the last site (probability 0.2) and from a place just before the range (0.9; a few find
-    # every way out refused to their type), so the comparison above covers both bounds
-    assert 0.1 < left[start["location"] == last].mean() < 0.3
-    assert left[start["location"] == first - 1].mean() > 0.6
+    out_fast = move(kernels, world, fast, tb, SEED, day)
+    out_twin = move(kernels_numpy, world, twin, tb, SEED, day)
+    assert_same_state(fast, twin, f"with rows bounded by the places they hold, day {day}")
+    assert_same_sums(out_fast, out_twin, f"with rows bounded by the places they hold, day {day}")
+    in_last = (start["status"] == Status.IN_SITE) & (start["location"] == last)
+    left = (fast["status"] != start["status"]) | (fast["location"] != start["location"])
+    assert 0.1 < left[in_last].mean() < 0.3  # they left at the last site's probability, over the other sites'
+    assert left[~in_last].mean() < 0.03
 
 
 @pytest.mark.parametrize("time_weight", [0.7, 0.0, -0.3])
