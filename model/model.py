@@ -56,6 +56,8 @@ class CrisisModel(mesa.Model):
         self.rules_cfg = rules_cfg
         self.rules = build_rules(rules_cfg, scenario)
         self.paths = self.rules.paths
+        st = self.rules.static
+        self._path_weight = kernels.path_weights(st.dist_power, st.border_penalty, st.path_cost, st.path_crosses)
         n_paths = len(self.paths.end)
         self._choice = (np.zeros((len(AgentType), 2, n_paths)), np.zeros((len(AgentType), 2, net.n_locations)),
                         np.full((len(AgentType), 2, net.n_locations), -1, dtype=np.int64))
@@ -291,7 +293,8 @@ class CrisisModel(mesa.Model):
         cum, total, last = self._choice
         kernels.choice_tables(self._choosing_types(), tables.pull, paths.start_indptr, paths.end, paths.n_edges,
                               paths.edges, st.path_cost, st.path_crosses, st.dist_power, st.border_penalty,
-                              self.edge_open, net.edge_border, tables.border_allowed, cum, total, last)
+                              self.edge_open, net.edge_border, tables.border_allowed, cum, total, last,
+                              self._path_weight)
         flows = np.zeros((kernels.N_PARTIALS, net.n_edges), dtype=np.int64)
         crossings = np.zeros((kernels.N_PARTIALS, len(net.countries)), dtype=np.int64)
         displaced = np.zeros((kernels.N_PARTIALS, len(AgentType)), dtype=np.int64)

@@ -194,7 +194,9 @@ def move(impl, world: World, st: dict, tb: dict, seed: int, day: int,
         last = np.full((N_TYPE, 2, net.n_locations), -1, dtype=np.int64)
         kernels.choice_tables(CHOOSING, tb["pull"], paths.start_indptr, paths.end, paths.n_edges, paths.edges,
                               world.path_cost, world.path_crosses, tb["dist_power"], tb["border_penalty"],
-                              tb["edge_open"], net.edge_border, tb["border_allowed"], cum, total, last)
+                              tb["edge_open"], net.edge_border, tb["border_allowed"], cum, total, last,
+                              kernels.path_weights(tb["dist_power"], tb["border_penalty"], world.path_cost,
+                                                   world.path_crosses))
         kernels.move_agents(seed, day, *(st[k] for k in STATE), tb["p_depart"], tb["p_continue"], cum, total, last,
                             tb["speed"], paths.start_indptr, paths.n_edges, paths.edges, *travel_args,
                             *(kept[k] for k in COUNTS),
@@ -519,13 +521,55 @@ def test_choose_path_cumulative_walk_by_hand() -> None:
     last = np.full((N_TYPE, 2, world.net.n_locations), -1, dtype=np.int64)
     kernels.choice_tables(CHOOSING, tb["pull"], paths.start_indptr, paths.end, paths.n_edges, paths.edges,
                           world.path_cost, world.path_crosses, tb["dist_power"], tb["border_penalty"], tb["edge_open"],
-                          world.net.edge_border, tb["border_allowed"], cum, total, last)
+                          world.net.edge_border, tb["border_allowed"], cum, total, last,
+                          kernels.path_weights(tb["dist_power"], tb["border_penalty"], world.path_cost,
+                                               world.path_crosses))
     assert total[1, 1, 0] == pytest.approx(4.0 / 3.0)  # weights exp(u - max): 1/3, 1 and 0 for D
 
     def choose(draw: float) -> int:
         return kernels.choose_path(0, 1, 1, draw, paths.start_indptr, cum, total, last)
 
     assert [choose(d) for d in (0.0, 0.2499, 0.2501, 0.9999)] == [to[1], to[1], to[2], to[2]]
+
+
+@pytest.mark.parametrize("far", [0.0, 2000.0])
+def test_choice_tables_are_the_logit_weights_of_the_utilities(far: float) -> None:
+    """The tables built from destination and path weights (`kernels.choice_tables`) equal exp(u - max u) over
+    each place's permitted paths, normalised, as the utilities give them (`kernels.path_utility`). With `far`,
+    every destination but one pulls 2,000 below it, so that their weights underflow and those places' tables are
+    made from the utilities themselves."""
+    rs = np.random.default_rng(23)
+    world = random_world(rs, 3)
+    tb = random_tables(rs, world)
+    pull = tb["pull"]
+    pull[np.isfinite(pull)] -= far
+    pull[:, 0] = 0.0
+    paths, L = world.paths, world.net.n_locations
+    cum = np.zeros((N_TYPE, 2, len(paths.end)))
+    total = np.zeros((N_TYPE, 2, L))
+    last = np.full((N_TYPE, 2, L), -1, dtype=np.int64)
+    kernels.choice_tables(CHOOSING, pull, paths.start_indptr, paths.end, paths.n_edges, paths.edges, world.path_cost,
+                          world.path_crosses, tb["dist_power"], tb["border_penalty"], tb["edge_open"],
+                          world.net.edge_border, tb["border_allowed"], cum, total, last,
+                          kernels.path_weights(tb["dist_power"], tb["border_penalty"], world.path_cost,
+                                               world.path_crosses))
+    compared = 0
+    for t in np.nonzero(CHOOSING)[0]:
+        for docs in (0, 1):
+            for loc in range(L):
+                lo, hi = paths.start_indptr[loc], paths.start_indptr[loc + 1]
+                u = np.array([kernels.path_utility(p, t, docs, pull, paths.end, paths.n_edges, paths.edges,
+                                                   world.path_cost, world.path_crosses, tb["dist_power"],
+                                                   tb["border_penalty"], tb["edge_open"], world.net.edge_border,
+                                                   tb["border_allowed"]) for p in range(lo, hi)])
+                permitted = np.nonzero(u > -np.inf)[0]
+                assert last[t, docs, loc] == (lo + permitted[-1] if len(permitted) else -1)
+                if len(permitted):
+                    weights = np.where(u > -np.inf, np.exp(u - u.max()), 0.0)
+                    np.testing.assert_allclose(cum[t, docs, lo:hi] / total[t, docs, loc],
+                                               np.cumsum(weights) / weights.sum(), rtol=1e-12, atol=1e-300)
+                    compared += 1
+    assert compared > L  # most places have a permitted path for some type and documents
 
 
 @pytest.mark.parametrize("impl", IMPLS.values(), ids=IMPLS.keys())
