@@ -192,7 +192,7 @@ def choice_tables(choosing, pull, path_start, path_end, path_nedges, path_edges,
     (- border_penalty[t] across a border), so its weight exp(u - c) is the destination's exp(pull - top), taken
     once a day for each place (top: the type's highest pull), times the path's `path_weight` (`path_weights`,
     once a run): a multiplication per path instead of an exponential (the tables of the persons scenario on two
-    threads 0.44 -> 0.30 ms a day, on one 0.67 -> 0.37). The weights differ from exp(u - max u) at the place by
+    threads 0.43 -> 0.35 ms a day, on one 0.68 -> 0.42). The weights differ from exp(u - max u) at the place by
     a constant factor, which the choice (a draw times the total) does not see, and in their last bits; where a
     place's weights would underflow or overflow, its table is made from the utilities (`_exact_tables`).
     """
@@ -663,18 +663,19 @@ def _return_bound(return_logit, time_weight):
     return bound
 
 
-#: statuses read eight to a word (`_returnable_bits`): adding 128 - 5 to a byte sets its top bit where the status is
-#: IN_SITE (5) or more, adding 128 - 10 where it is CROSSED_BORDER (10) or more; no byte carries into the next, as
-#: every status is below 13
-_FROM_IN_SITE = uint64(0x7B7B7B7B7B7B7B7B)
-_FROM_CROSSED = uint64(0x7676767676767676)
-_TOP_BITS = uint64(0x8080808080808080)
+#: statuses read eight to a word (`_returnable_bits`): adding 128 - IN_SITE to each byte sets its top bit where the
+#: status is IN_SITE or more, adding 128 - (STRANDED + 1) where it is past STRANDED; no byte carries into the next, as
+#: every status is below 128
+_BYTES = 0x0101010101010101
+_FROM_IN_SITE = uint64(_BYTES * (128 - int(Status.IN_SITE)))
+_PAST_STRANDED = uint64(_BYTES * (128 - int(Status.STRANDED) - 1))
+_TOP_BITS = uint64(_BYTES * 128)
 
 
 @njit(cache=True, inline="always")
 def _returnable_bits(word):
     """The top bit of each byte of `word` (eight statuses) whose status is returnable (IN_SITE..STRANDED)."""
-    return (word + _FROM_IN_SITE) & ~(word + _FROM_CROSSED) & _TOP_BITS
+    return (word + _FROM_IN_SITE) & ~(word + _PAST_STRANDED) & _TOP_BITS
 
 
 @njit(cache=True, inline="always")
