@@ -2,6 +2,7 @@
 
     crisisflow-bench            # the full benchmark (under 10 minutes on 2 cores)
     crisisflow-bench --quick    # a smoke test: short runs of a downscaled scenario, one repetition each
+    crisisflow-bench --one persons --stages   # one persons run, with the seconds spent in each stage
 
 Prints a readable table; the LAST line is one JSON object with:
 - `flee_rules`: the default-config run on Flee's mali2012 folder (`scenario=flee`, with `rules=flee` where
@@ -26,6 +27,7 @@ loaded before the clock starts (that load is reported as `warmup_s`). Figures ar
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -43,6 +45,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..model import rng
+from .stage_timer import stage_times
 
 #: Flee 3.1 (PyPI) on its own mali2012 inputs, 300 days, on a 2-core machine of this project's class:
 #: 30.7 M agent-steps in 850 s = 36,100 agent-steps per second (shared/reference/flee_baseline.md)
@@ -141,8 +144,10 @@ def measure_flee(days: int | None = None, reps: int = 3, path: Path = FLEE_MALI,
 
 
 def measure_synthetic(persons_per_agent: int, seed: int = 0, scale: float = 1.0, days: int | None = None,
-                      floor: bool = True) -> dict:
-    """Build and run the Haiti-like scenario once in this process; return timings, memory and a result hash."""
+                      floor: bool = True, stages: bool = False) -> dict:
+    """Build and run the Haiti-like scenario once in this process; return timings, memory and a result hash, and
+    with `stages` the seconds spent in each stage of the days (`experiments.stage_timer`; a profile, which the
+    timers slow a little)."""
     from ..model.codes import DISPLACED_STATUSES
     from ..model.model import CrisisModel
     from .synthetic import DAYS, haiti_like
@@ -159,7 +164,8 @@ def measure_synthetic(persons_per_agent: int, seed: int = 0, scale: float = 1.0,
     model = CrisisModel(scenario, rules, seed=seed)
     t1 = time.perf_counter()
     c1 = time.process_time()
-    model.run()
+    with stage_times(model) if stages else contextlib.nullcontext({}) as stage_seconds:
+        model.run()
     t2 = time.perf_counter()
     cpu = time.process_time() - c1
     rec = model.recorder
@@ -175,6 +181,8 @@ def measure_synthetic(persons_per_agent: int, seed: int = 0, scale: float = 1.0,
         "ns_per_agent_step": round((t2 - t1) * 1e9 / steps, 2), "warmup_s": round(warmup, 3),
         "hash": recorder_hash(rec),
     }
+    if stages:
+        out["stages_s"] = {k: round(v, 3) for k, v in sorted(stage_seconds.items(), key=lambda kv: -kv[1])}
     if floor:
         f = floor_ns_per_agent(model)
         out["floor_ns_per_agent"] = round(f, 3)
@@ -352,6 +360,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--scale", type=float, default=1.0, help="synthetic scenario population scale (--one)")
     ap.add_argument("--days", type=int, default=None, help="days to run (--one)")
     ap.add_argument("--reps", type=int, default=3, help="repetitions of the Flee run (--one flee)")
+    ap.add_argument("--stages", action="store_true",
+                    help="with --one households|persons: also the seconds spent in each stage of the days")
     args = ap.parse_args(argv)
     if args.one:
         from .run import set_threads
@@ -360,7 +370,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.one == "flee":
             out = measure_flee(days=args.days, reps=args.reps)
         else:
-            out = measure_synthetic(RESOLUTIONS[args.one], seed=args.seed, scale=args.scale, days=args.days)
+            out = measure_synthetic(RESOLUTIONS[args.one], seed=args.seed, scale=args.scale, days=args.days,
+                                    stages=args.stages)
         print(json.dumps(out))
         return
     summary = bench(quick=args.quick, seed=args.seed)

@@ -70,6 +70,28 @@ def test_measurement_of_a_downscaled_run_has_every_figure():
     assert out["persons"] == expected_persons(0.005)
 
 
+def test_stage_times_time_the_day_and_leave_the_model_as_it_was():
+    """`crisisflow-bench --one persons --stages`: each stage's seconds, the same results as a run without timers,
+    and every timed function put back after the block."""
+    from crisisflow.experiments.stage_timer import stage_times
+    from crisisflow.model import kernels
+    from crisisflow.model import model as model_module
+
+    before = (CrisisModel._move, model_module.admit, kernels.move_agents)
+    plain = CrisisModel(haiti_like(1, scale=0.002, days=100), rules_cfg(), seed=0)
+    plain.run()
+    timed = CrisisModel(haiti_like(1, scale=0.002, days=100), rules_cfg(), seed=0)
+    with stage_times(timed) as seconds:
+        timed.run()
+    assert {"_move", "kernels.move_agents", "kernels.return_home", "admit", "rules.daily"} <= set(seconds)
+    assert all(v > 0 for v in seconds.values())
+    assert bench.recorder_hash(timed.recorder) == bench.recorder_hash(plain.recorder)
+    assert (CrisisModel._move, model_module.admit, kernels.move_agents) == before
+    assert "daily" not in vars(timed.rules)  # the rule set's own method again
+    out = bench.measure_synthetic(1, scale=0.002, days=10, stages=True)
+    assert "_move" in out["stages_s"]
+
+
 @pytest.mark.skipif(command("crisisflow-bench") is None, reason="the console scripts are not installed")
 def test_bench_quick_prints_one_json_object_with_every_key(tmp_path):
     proc = run_command(command("crisisflow-bench"), ["--quick"], tmp_path)

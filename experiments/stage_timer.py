@@ -1,0 +1,65 @@
+"""Where a day's time goes: wall time per stage of `CrisisModel._day`, for `crisisflow-bench --one ... --stages`.
+
+A timer is put around the model's stages (its methods, the admission and hosting functions it calls, the kernels it
+calls through `model.kernels`, and the rule set's daily tables) for the length of a `with` block, and taken off
+after. Nested stages are timed inside their callers (`_move` holds the choice tables, the rules' tables and the
+movement pass), so the figures do not add up to the run. A timer costs about a microsecond a call: it is a
+profile of a run, not the benchmark's measurement.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+
+#: the CrisisModel methods timed
+MODEL_METHODS = ("_move", "_count", "_returns", "_read_counts", "_record", "location_state", "_choosing_types",
+                 "_spawn_observed", "_apply_policies")
+#: the functions model.model calls by name (imported there from admission and hosting)
+MODEL_FUNCTIONS = ("admit", "queue_slots", "gated_locations", "place_with_hosts", "hostable")
+#: the kernels model.model calls through its `kernels` module
+KERNELS = ("choice_tables", "move_agents", "return_home", "tally", "count_rows")
+
+
+def _timed(function, name: str, seconds: dict[str, float]):
+    @functools.wraps(function)
+    def timed(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            seconds[name] += time.perf_counter() - t0
+    return timed
+
+
+@contextlib.contextmanager
+def stage_times(model) -> Iterator[dict[str, float]]:
+    """Within the block, seconds spent in each stage of `model`'s days accumulate in the yielded dict."""
+    from ..model import kernels
+    from ..model import model as model_module
+
+    seconds: dict[str, float] = defaultdict(float)
+    patched: list[tuple[object, str, object]] = []
+
+    def patch(owner, name: str, label: str) -> None:
+        original = getattr(owner, name)
+        patched.append((owner, name, original))
+        setattr(owner, name, _timed(original, label, seconds))
+
+    for name in MODEL_METHODS:
+        patch(type(model), name, name)
+    for name in MODEL_FUNCTIONS:
+        patch(model_module, name, name)
+    for name in KERNELS:
+        patch(kernels, name, f"kernels.{name}")
+    patch(model.rules, "daily", "rules.daily")
+    try:
+        yield seconds
+    finally:
+        for owner, name, original in reversed(patched):
+            if owner is model.rules:
+                delattr(owner, name)  # the instance's timer hid the class's method
+            else:
+                setattr(owner, name, original)
