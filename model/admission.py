@@ -96,7 +96,7 @@ def queue_priority(pop: Population, rows: np.ndarray) -> np.ndarray:
                        pop.trafficking_victim)
 
 
-@njit(types.Tuple((_B1, _I8, _I8))(_I8, _I8, _I8), cache=True)
+@njit(types.Tuple((_B1, _I8, _I8))(_I8, _I8, _I8), cache=True, nogil=True)
 def _uncontested(places, sizes, slots):
     """Persons queued at each place (`demand`), the rows admitted because everyone at their place fits, and
     the rows of contested places (more persons than slots, and some slots), in queue order."""
@@ -119,7 +119,7 @@ def _uncontested(places, sizes, slots):
     return admitted, contested[:k].copy(), persons
 
 
-@njit(void(_I8, _I8, _I8, _B1, _F8, _I8, _I8, _B1), cache=True)
+@njit(void(_I8, _I8, _I8, _B1, _F8, _I8, _I8, _B1), cache=True, nogil=True)
 def _fit_contested(contested, all_places, sizes, priority, keys, demand, slots, admitted):
     """Decide the rows `contested` (queue positions, in order; keys[k] is the key of contested[k]) into
     `admitted`: each place's rows sorted by priority first, then the first 32 bits of the key, then
@@ -236,7 +236,7 @@ def _recount(was, s, act, loc, t, sz, by_place, exits, row_counts):
         row_counts[0] -= 1
 
 
-@njit(_I8(_I8, _I8, _I8, _I8, _I8, _B1, _I1, _I1, _B1, _I4, _B1, _I4, _I8, *_COUNTS), cache=True)
+@njit(_I8(_I8, _I8, _I8, _I8, _I8, _B1, _I1, _I1, _B1, _I4, _B1, _I4, _I8, *_COUNTS), cache=True, nogil=True)
 def _settle_queue(queued, places, sizes, agent_types, strands, ok, loc_kind, status, cleared, path, active, wait_days,
                   admitted_persons, by_place, exits, row_counts):
     """The day's admission, row by row: the admitted enter their site, clear their border point (and go on
@@ -272,7 +272,7 @@ def _settle_queue(queued, places, sizes, agent_types, strands, ok, loc_kind, sta
 
 
 @njit(_I8(_I8, _I8, _I8, _I8, _I8, _B1, _I8, uint64, uint64, _B1, _B1, _B1, _I1, _I1, _B1, _I4, _B1, _I4, _I8,
-          *_COUNTS), cache=True)
+          *_COUNTS), cache=True, nogil=True)
 def _admit_queue(queued, places_queued, sizes_queued, agent_types, strands, eligible, slots, seed, day, referred,
                  unaccompanied_child, trafficking_victim, loc_kind, status, cleared, path, active, wait_days,
                  admitted_persons, by_place, exits, row_counts):

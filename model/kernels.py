@@ -777,7 +777,7 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
             chunk = claim_block(claimed)
 
 
-@njit(void(_I8, int64, _B1, _I1, _I1, _I4, _I4, _I4, _I8_4, _I8_3, _I8_2, _I8_2), cache=True)
+@njit(void(_I8, int64, _B1, _I1, _I1, _I4, _I4, _I4, _I8_4, _I8_3, _I8_2, _I8_2), cache=True, nogil=True)
 def count_rows(rows, sign, active, agent_type, status, location, origin, size, by_place_status_type,
                exits_by_type_status, displaced_by_origin, row_counts):
     """Add (sign 1) or take out (-1) the listed rows' part of the day's counts (`tally`'s four outputs, in their

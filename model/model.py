@@ -13,6 +13,7 @@ One day, always in this order:
 """
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import functools
 import math
@@ -40,6 +41,12 @@ from .scenario import Scenario
 #: after the kernels claimed their blocks (model.scheduling; medians of 7): demo 0.17 s on one thread against
 #: 0.27 s on two, mali2012 0.343 s against 0.345 s, libya_2011 1.85 s against 1.43 s
 SERIAL_BELOW_ROWS = 100_000
+
+
+@functools.cache
+def _helper_thread() -> concurrent.futures.ThreadPoolExecutor:
+    """One thread beside the model's, for a stage that runs beside another (`CrisisModel._admit_and_host`)."""
+    return concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="crisisflow-beside")
 
 
 class CrisisModel(mesa.Model):
@@ -183,17 +190,7 @@ class CrisisModel(mesa.Model):
         gated = gated_locations(self.network.kind, self._admission_capacity(), self.throughput)
         hosts = hostable(self.network.kind, self._host_places, self._hosted)
         queued, settled, queued_facts = self._move(d, gated, hosts)
-        self.evacuated_today = np.empty(0, dtype=np.int64)  # rows evacuated today, for after-admission policies
-        if gated.any():  # nobody queues where no place admits by capacity
-            result = admit(self.population, self.network, queued,
-                           queue_slots(self.network, self._in_site, self._admission_capacity(), self.throughput),
-                           self.seed_value, d, self.scenario.stranded_after_days, self.admission_filters,
-                           self._counts, queued_facts)
-            self.evacuated_today = result.evacuated_rows
-            self._record_evacuations(d, result.evacuated_rows)
-        if len(settled):  # still the list after admission: it changes only queued rows, and nobody queues in towns
-            place_with_hosts(self.population, settled, self._host_places, self._hosted, self.seed_value, d,
-                             self._counts)
+        self._admit_and_host(d, gated, queued, settled, queued_facts)
         returning = self.phase == Phase.RECOVERY
         if returning and self._rows_written_after_admission:  # they act between the returns and the counts
             self._returns(d)
@@ -202,6 +199,38 @@ class CrisisModel(mesa.Model):
         self._count(returns_on=d if returning else None)
         self._record(d)
         self.day += 1
+
+    def _admit_and_host(self, d: int, gated: np.ndarray, queued: np.ndarray, settled: np.ndarray,
+                        queued_facts: tuple) -> None:
+        """Admission under capacity, and hosting of the self-settled rows the movement pass listed at towns with
+        free hosting places. The two change different rows (admission the queued; hosting the listed self-settled
+        rows, which admission neither reads nor makes: nobody queues in towns) and neither reads what the other
+        writes, so on two threads hosting runs beside admission, on a helper thread, counting into the second
+        thread's row of the day's counts: the results are the same either way. Not where operations filter the
+        queue: their code reads the rows during admission, and sees them as hosting has not yet changed them."""
+        self.evacuated_today = np.empty(0, dtype=np.int64)  # rows evacuated today, for after-admission policies
+        admitting = bool(gated.any())  # nobody queues where no place admits by capacity
+        hosting = None
+        if len(settled):
+            hosting = functools.partial(place_with_hosts, self.population, settled, self._host_places, self._hosted,
+                                        self.seed_value, d)
+        beside = None
+        if hosting is not None and admitting and not self.admission_filters and numba.get_num_threads() > 1:
+            beside = _helper_thread().submit(hosting, tuple(part[1:] for part in self._counts))
+            hosting = None
+        try:
+            if admitting:
+                result = admit(self.population, self.network, queued,
+                               queue_slots(self.network, self._in_site, self._admission_capacity(), self.throughput),
+                               self.seed_value, d, self.scenario.stranded_after_days, self.admission_filters,
+                               self._counts, queued_facts)
+                self.evacuated_today = result.evacuated_rows
+                self._record_evacuations(d, result.evacuated_rows)
+        finally:
+            if beside is not None:
+                beside.result()
+        if hosting is not None:
+            hosting(self._counts)
 
     def run(self, days: int | None = None, progress=None) -> None:
         """Run to the end (or for `days` days); `progress` is called with the day number after each day."""

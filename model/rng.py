@@ -60,7 +60,7 @@ def uniform(seed, agent, day, purpose):
     return float(hash4(seed, agent, day, purpose) >> uint64(11)) * _INV_2_53
 
 
-@njit(float64[::1](uint64, int64[::1], uint64, uint64), cache=True)
+@njit(float64[::1](uint64, int64[::1], uint64, uint64), cache=True, nogil=True)
 def _uniform_rows(seed, agents, day, purpose):
     """The draws of contiguous `agents`: the C-layout signature lets the loop run on vector lanes (4-5x faster
     than for an array of any layout)."""

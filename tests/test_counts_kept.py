@@ -2,8 +2,10 @@
 each day; and a full count after any day on which other code read or wrote the rows."""
 from __future__ import annotations
 
+import time
 import warnings
 
+import numba
 import numpy as np
 import pytest
 
@@ -185,3 +187,41 @@ def test_migrants_get_choice_tables_while_any_is_in_the_network() -> None:
     model.run()
     assert seen == [True] * 6 + [False] * 6
     assert model.full_counts == 1  # read from the kept counts every day
+
+
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two Numba threads")
+def test_hosting_beside_admission_gives_the_results_of_one_after_the_other(monkeypatch) -> None:
+    """On two threads hosting runs beside admission on a helper thread, counting into the second thread's row of
+    the day's counts (`CrisisModel._admit_and_host`): the same records, rows and kept counts as on one thread,
+    where one runs after the other."""
+    from crisisflow.model import model as model_module
+
+    monkeypatch.setattr(model_module, "SERIAL_BELOW_ROWS", 0)  # its days really run on two threads
+    host = model_module.place_with_hosts
+
+    def slow_host(*args):  # hosting outlasts admission, so that a day that did not wait for it would show
+        time.sleep(0.002)
+        return host(*args)
+
+    monkeypatch.setattr(model_module, "place_with_hosts", slow_host)
+    beside = []
+    pool = model_module._helper_thread()
+    submit = pool.submit
+    monkeypatch.setattr(pool, "submit", lambda *args: beside.append(1) or submit(*args))
+    runs = {}
+    before = numba.get_num_threads()
+    try:
+        for threads in (1, 2):
+            numba.set_num_threads(threads)
+            runs[threads] = model = synthetic(days=130)
+            run_checking(model)
+            if threads == 1:
+                assert not beside
+    finally:
+        numba.set_num_threads(before)
+    assert len(beside) > 30  # the days with both queues and self-settled rows to host (47)
+    one, two = runs[1], runs[2]
+    for name in ("loc_status", "type_status", "flows", "returned", "evacuated", "host_places"):
+        assert np.array_equal(getattr(one.recorder, name), getattr(two.recorder, name)), name
+    for field in ("status", "location", "wait_days"):
+        assert np.array_equal(one.population.arrays[field], two.population.arrays[field]), field
