@@ -37,16 +37,11 @@ def place_with_hosts(pop: Population, rows: np.ndarray, places: np.ndarray, host
                     lambda subset: rng.uniform_array(seed, subset, day, rng.HOSTING_ORDER), free)
     taken = rows[ok]
     if counts is not None:
-        _count_rows(pop, taken, -1, counts)
+        kernels.count_population_rows(pop, taken, -1, counts)
     pop.status[taken] = Status.HOSTED
     if counts is not None:
-        _count_rows(pop, taken, 1, counts)
+        kernels.count_population_rows(pop, taken, 1, counts)
     return int(pop.size[taken].sum())
-
-
-def _count_rows(pop: Population, rows: np.ndarray, sign: int, counts: tuple[np.ndarray, ...]) -> None:
-    kernels.count_rows(rows, sign, pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size,
-                       *counts)
 
 
 def host_strain(hosted: np.ndarray, places: np.ndarray) -> np.ndarray:

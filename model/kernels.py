@@ -790,6 +790,13 @@ def count_rows(rows, sign, active, agent_type, status, location, origin, size, b
                    rows_counted)
 
 
+def count_population_rows(pop, rows: np.ndarray, sign: int, counts: tuple[np.ndarray, ...]) -> None:
+    """`count_rows` for rows of a `Population` (its columns read as they stand): the one call the stages outside
+    the kernels use to take rows out of the day's counts (sign -1) before they change them, or count them in (1)."""
+    count_rows(np.ascontiguousarray(rows, dtype=np.int64), sign, pop.active, pop.agent_type, pop.status, pop.location,
+               pop.origin, pop.size, *counts)
+
+
 @njit(void(_B1, _I1, _I1, _I4, _I4, _I4, _I8_4, _I8_3, _I8_2, _I8_2,
            boolean, int64, int64, _I4, _F_A1, float64, _F8, _I8), parallel=True, cache=True)
 def tally(active, agent_type, status, location, origin, size, by_place_status_type, exits_by_type_status,

@@ -403,9 +403,7 @@ class CrisisModel(mesa.Model):
 
     def _count_rows(self, rows: np.ndarray, sign: int) -> None:
         """Take the rows out of the day's counts (sign -1) before a stage changes them, or count them back in (1)."""
-        pop = self.population
-        kernels.count_rows(np.ascontiguousarray(rows, dtype=np.int64), sign, pop.active, pop.agent_type, pop.status,
-                           pop.location, pop.origin, pop.size, *self._counts)
+        kernels.count_population_rows(self.population, rows, sign, self._counts)
 
     def _count(self, returns_on: int | None = None) -> None:
         """The day's counts, after the returns of day `returns_on` if given. The stages and the operations that keep
