@@ -7,11 +7,15 @@ is hosted persons over hosting places.
 from __future__ import annotations
 
 import numpy as np
+from numba import int64, njit, uint64
 
-from . import kernels, rng
-from .admission import ranked_fit
-from .codes import LocationKind, Status
+from . import rng
+from .admission import _fit_contested, _uncontested
+from .codes import N_STATUS, N_TYPE, LocationKind, Status
+from .kernels import _B1, _I1, _I4, _I8, _I8_2, _I8_3, _I8_4, _count_row
 from .population import Population
+
+_HOSTED = np.int8(Status.HOSTED)
 
 
 def host_places(host_persons_at_home: np.ndarray, spare_share: float | np.ndarray) -> np.ndarray:
@@ -27,24 +31,55 @@ def hostable(loc_kind: np.ndarray, places: np.ndarray, hosted: np.ndarray) -> np
 def place_with_hosts(pop: Population, rows: np.ndarray, places: np.ndarray, hosted: np.ndarray,
                      seed: int, day: int, counts: tuple[np.ndarray, ...] | None = None) -> int:
     """Move self-settled agents (`rows`, in row order, at hostable places) into free hosting places, in random
-    order; return persons hosted. `counts`, the model's day's counts (`kernels.tally`'s four outputs), move them
-    from self-settled to hosted at their place."""
-    free = np.maximum(places - hosted, 0)
-    loc = pop.location[rows]
+    order (`ranked_fit`, with the HOSTING_ORDER draw as key); return persons hosted. `counts`, the model's day's
+    counts (`kernels.tally`'s four outputs), move them from self-settled to hosted at their place."""
     if len(rows) == 0:
         return 0
-    ok = ranked_fit(rows, loc, pop.size[rows], np.zeros(len(rows), dtype=np.bool_),
-                    lambda subset: rng.uniform_array(seed, subset, day, rng.HOSTING_ORDER), free)
-    taken = rows[ok]
-    if counts is not None:
-        kernels.count_population_rows(pop, taken, -1, counts)
-    pop.status[taken] = Status.HOSTED
-    if counts is not None:
-        kernels.count_population_rows(pop, taken, 1, counts)
-    return int(pop.size[taken].sum())
+    if counts is None:  # nothing to keep: count into a scratch row
+        counts = (np.zeros((1, len(places), N_STATUS, N_TYPE), dtype=np.int64),
+                  np.zeros((1, N_TYPE, N_STATUS), dtype=np.int64), np.zeros((1, len(places)), dtype=np.int64),
+                  np.zeros((1, 2), dtype=np.int64))
+    free = np.maximum(np.asarray(places, dtype=np.int64) - hosted, 0)
+    return int(_host_rows(np.ascontiguousarray(rows, dtype=np.int64), free, np.uint64(seed), np.uint64(day),
+                          pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size, *counts))
+
+
+@njit(int64(_I8, _I8, uint64, uint64, _B1, _I1, _I1, _I4, _I4, _I4, _I8_4, _I8_3, _I8_2, _I8_2),
+      cache=True, nogil=True)
+def _host_rows(rows, free, seed, day, active, agent_type, status, location, origin, size, by_place_status_type,
+               exits_by_type_status, displaced_by_origin, row_counts):
+    """`place_with_hosts` in one compiled call that holds no lock: on two threads it runs beside admission, and
+    the NumPy steps it was made of held Python's lock while admission's own waited for it (the persons run on two
+    threads: admission and hosting 0.57 -> 0.51 s, medians of four runs taking turns)."""
+    n = rows.shape[0]
+    places = np.empty(n, dtype=np.int64)
+    sizes = np.empty(n, dtype=np.int64)
+    for k in range(n):
+        places[k] = location[rows[k]]
+        sizes[k] = size[rows[k]]
+    taken, contested, demand = _uncontested(places, sizes, free)
+    if contested.shape[0]:
+        keys = np.empty(contested.shape[0])
+        for c in range(contested.shape[0]):
+            keys[c] = rng.uniform(seed, rows[contested[c]], day, rng.HOSTING_ORDER)
+        _fit_contested(contested, places, sizes, np.zeros(n, dtype=np.bool_), keys, demand, free, taken)
+    counts, exits, by_origin, rows_counted = (by_place_status_type[0], exits_by_type_status[0],
+                                              displaced_by_origin[0], row_counts[0])
+    persons = 0
+    for k in range(n):
+        if taken[k]:
+            i = rows[k]
+            _count_row(-1, i, active, agent_type, status, location, origin, size, counts, exits, by_origin,
+                       rows_counted)
+            status[i] = _HOSTED
+            _count_row(1, i, active, agent_type, status, location, origin, size, counts, exits, by_origin,
+                       rows_counted)
+            persons += sizes[k]
+    return persons
 
 
 def host_strain(hosted: np.ndarray, places: np.ndarray) -> np.ndarray:
     """Hosted persons over hosting places; where there are no places, strain is 0 (none hosted) or inf."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(places > 0, hosted / np.maximum(places, 1), np.where(hosted > 0, np.inf, 0.0))
+

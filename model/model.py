@@ -214,16 +214,16 @@ class CrisisModel(mesa.Model):
         if len(settled):
             hosting = functools.partial(place_with_hosts, self.population, settled, self._host_places, self._hosted,
                                         self.seed_value, d)
+        # before hosting starts beside: NumPy steps on this thread would wait for the helper's
+        slots = queue_slots(self.network, self._in_site, self._admission_capacity(), self.throughput) if admitting else None
         beside = None
         if hosting is not None and admitting and not self.admission_filters and numba.get_num_threads() > 1:
             beside = _helper_thread().submit(hosting, tuple(part[1:] for part in self._counts))
             hosting = None
         try:
             if admitting:
-                result = admit(self.population, self.network, queued,
-                               queue_slots(self.network, self._in_site, self._admission_capacity(), self.throughput),
-                               self.seed_value, d, self.scenario.stranded_after_days, self.admission_filters,
-                               self._counts, queued_facts)
+                result = admit(self.population, self.network, queued, slots, self.seed_value, d,
+                               self.scenario.stranded_after_days, self.admission_filters, self._counts, queued_facts)
                 self.evacuated_today = result.evacuated_rows
                 self._record_evacuations(d, result.evacuated_rows)
         finally:
