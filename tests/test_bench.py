@@ -70,6 +70,18 @@ def test_measurement_of_a_downscaled_run_has_every_figure():
     assert out["persons"] == expected_persons(0.005)
 
 
+def test_floor_ratio_is_over_the_least_disturbed_floor():
+    """A floor series slowed by a busy spell (one thread's speed) must not flatter the ratio: the median run's
+    cost over the lowest floor of the two-thread runs."""
+    persons = {"ns_per_agent_step": 4.6}
+    two = [{"floor_ns_per_agent": f} for f in (0.91, 0.46, 0.84)]
+    one = [{"floor_ns_per_agent": f} for f in (0.95, 0.90, 0.92)]
+    speedup = bench.set_floor_ratio(persons, two, one)
+    assert persons["floor_ratio"] == 10.0 and persons["floor_ns_per_agent"] == 0.46
+    assert persons["floor_ns_per_agent_runs"] == [0.91, 0.46, 0.84]
+    assert speedup == round(0.90 / 0.46, 2)
+
+
 def test_stage_times_time_the_day_and_leave_the_model_as_it_was():
     """`crisisflow-bench --one persons --stages`: each stage's seconds, the same results as a run without timers,
     and every timed function put back after the block."""
