@@ -339,7 +339,7 @@ class CrisisModel(mesa.Model):
             net.edge_to, net.edge_km, net.edge_mode, net.edge_border, self.edge_open, tables.border_allowed,
             net.kind, gated, net.country, hosts, gated.any(), self.scenario.stranded_after_days, flows, crossings,
             displaced, self._row_lists, counts, *self._counts,
-            self._draws, self._counts_current())
+            self._draws, self._counts_current(), self._type_status)
         rec = self.recorder
         if rec.flows is not None:
             rec.flows[d] = flows.sum(axis=0)

@@ -197,10 +197,15 @@ def move(impl, world: World, st: dict, tb: dict, seed: int, day: int,
                               tb["edge_open"], net.edge_border, tb["border_allowed"], cum, total, last,
                               kernels.path_weights(tb["dist_power"], tb["border_penalty"], world.path_cost,
                                                    world.path_crosses))
+        # the pass keeps the day's draws to leave, or draws again for the marked rows (`kernels._keep_draws`, a
+        # speed choice from the persons by type and status): each way on every other pair of days
+        persons = np.zeros((N_TYPE, N_STATUS), dtype=np.int64)
+        if day // 2 % 2 == 0:
+            persons[:, Status.SELF_SETTLED] = 1  # everyone would need a draw again: keep them
         kernels.move_agents(seed, day, *(st[k] for k in STATE), tb["p_depart"], tb["p_continue"], cum, total, last,
                             tb["speed"], paths.start_indptr, paths.n_edges, paths.edges, *travel_args,
                             *(kept[k] for k in COUNTS),
-                            np.empty(len(st["active"])), day % 2 == 0)
+                            np.empty(len(st["active"])), day % 2 == 0, persons)
     else:
         kernels_numpy.move_agents(seed, day, *(st[k] for k in STATE), tb["p_depart"], tb["p_continue"], tb["pull"],
                                   tb["dist_power"], tb["border_penalty"], tb["speed"], paths.start_indptr, paths.end,
@@ -343,6 +348,27 @@ def test_quiet_bounds_take_the_places_held_in_any_threads_counts() -> None:
     np.testing.assert_array_equal(held[AgentType.IDP], [0.2, 0.5])  # at home: place 0; in a site or hosted: 1, 3
     np.testing.assert_array_equal(held[AgentType.MIGRANT], [0.0, 0.0])
     np.testing.assert_array_equal(kernels._quiet_bounds(p, counts, False)[AgentType.IDP], [0.7, 0.9])
+
+
+def test_draws_are_kept_where_many_persons_may_need_theirs_again() -> None:
+    """The pass keeps the draws where the persons expected to be marked (at home or in a site under their type's
+    bound, self-settled or queued whatever their draw; not those on the move) exceed KEEP_DRAWS_SHARE of the
+    persons in the network; those who left it do not count."""
+    share = kernels.KEEP_DRAWS_SHARE
+    bounds = (0.0, share / 2, 0.0, 0.0, 4 * share, 0.0)  # home: migrants, IDPs, hosts; in a site or hosted: the same
+    persons = np.zeros((N_TYPE, N_STATUS), dtype=np.int64)
+    assert not kernels._keep_draws(bounds, persons)
+    persons[AgentType.IDP, Status.AT_HOME] = 1000  # 1000 x share / 2 expected: under the share
+    assert not kernels._keep_draws(bounds, persons)
+    persons[AgentType.IDP, Status.ON_THE_MOVE] = 10_000  # travel whatever their draw: in the total only
+    persons[AgentType.IDP, Status.IN_SITE] = 3000  # with the 1000 at home 12,500 share against 14,000 share
+    assert not kernels._keep_draws(bounds, persons)
+    persons[AgentType.IDP, Status.ON_THE_MOVE] = 0
+    persons[AgentType.IDP, Status.EVACUATED] = 10_000_000  # out of the network
+    assert kernels._keep_draws(bounds, persons)  # 12,500 share against 4,000 share
+    persons[:] = 0
+    persons[AgentType.MIGRANT, Status.WAITING] = 1  # one person, queued: needs a draw again
+    assert kernels._keep_draws(bounds, persons)
 
 
 @pytest.mark.parametrize("day", [0, 1])
