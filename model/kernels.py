@@ -463,6 +463,25 @@ def _picked(mark, count, picked):
 
 
 @njit(cache=True, inline="always")
+def _picked_sparse(mark, count, picked):
+    """`_picked` where few rows are marked: the marks read eight to a word, and only the words holding one looked
+    into (a mark is a byte 0 or 1, so a word's set bits are the lowest bits of its marked rows' bytes)."""
+    whole = count // 8 * 8
+    words = mark[:whole].view(np.uint64)
+    k = 0
+    for w in range(words.shape[0]):
+        bits = words[w]
+        while bits:
+            picked[k] = w * 8 + np.int64(trailing_zeros(bits) >> 3)
+            k += 1
+            bits &= bits - uint64(1)
+    for j in range(whole, count):
+        picked[k] = j
+        k += mark[j]
+    return k
+
+
+@njit(cache=True, inline="always")
 def _count(sign, act, s, t, loc, o, sz, counts, exits, by_origin, rows):
     """Add (sign 1) or take out (sign -1) one row's part of the day's counts, as `tally` counts it: an active row
     by (place, status, type), as a row and as a row in a site, and by origin while displaced; a row that left the
@@ -548,7 +567,8 @@ def move_agents(seed, day,
     block allocating its own every day cost 9-11% of this pass on two threads at national scale (blocks of 43,000
     rows are allocations the system maps and unmaps every time). The pass writes the draws there only on days
     when many persons may need theirs again, as `persons_by_type_status` (the model's last count) and the bounds
-    suggest; on quiet days the few marked rows draw again instead (`_keep_draws`; the same draws either way).
+    suggest; on quiet days the few marked rows draw again instead (`_keep_draws`; the same draws either way), and
+    are picked from the marks read eight to a word (`_picked_sparse`).
     """
     n = active.shape[0]
     # the departure probabilities as one flat C-ordered table: an index of one multiply-add per row instead of
@@ -581,7 +601,7 @@ def move_agents(seed, day,
                 _mark_block(seed, day, lo, act, typ, st, displaced_days, bounds, mark, draw, True)
             else:
                 _mark_block(seed, day, lo, act, typ, st, displaced_days, bounds, mark, draw, False)
-            n_picked = _picked(mark, hi - lo, picked)
+            n_picked = _picked(mark, hi - lo, picked) if keep_draws else _picked_sparse(mark, hi - lo, picked)
             # the block's lists: one spare slot per block (see below)
             queued = row_lists[QUEUED, lo + chunk: hi + chunk + 1]
             queued_place = row_lists[QUEUED_PLACE, lo + chunk: hi + chunk + 1]
