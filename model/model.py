@@ -214,8 +214,9 @@ class CrisisModel(mesa.Model):
         if len(settled):
             hosting = functools.partial(place_with_hosts, self.population, settled, self._host_places, self._hosted,
                                         self.seed_value, d)
-        # before hosting starts beside: NumPy steps on this thread would wait for the helper's
-        slots = queue_slots(self.network, self._in_site, self._admission_capacity(), self.throughput) if admitting else None
+        slots = None  # before hosting starts beside: NumPy steps on this thread would wait for the helper's
+        if admitting:
+            slots = queue_slots(self.network, self._in_site, self._admission_capacity(), self.throughput)
         beside = None
         if hosting is not None and admitting and not self.admission_filters and numba.get_num_threads() > 1:
             beside = _helper_thread().submit(hosting, tuple(part[1:] for part in self._counts))
