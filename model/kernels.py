@@ -27,7 +27,7 @@ from numba.cpython.unsafe.numbers import trailing_zeros
 
 from . import rng
 from .codes import AgentType, LocationKind, Status
-from .scheduling import claim_block
+from .scheduling import block_counter, claim_block
 
 #: fixed number of row blocks: results must not depend on the thread count
 N_CHUNKS = 64
@@ -197,17 +197,18 @@ def choice_tables(choosing, pull, path_start, path_end, path_nedges, path_edges,
     place's weights would underflow or overflow, its table is made from the utilities (`_exact_tables`).
     """
     n_loc = path_start.shape[0] - 1
-    end_weight = np.zeros((pull.shape[0], n_loc))  # exp(pull - the type's highest pull), by type and place
+    # exp(pull - the type's highest pull), by type and place; 0 for the types without tables (filled here: see
+    # `model.scheduling` on np.zeros in a parallel kernel)
+    end_weight = np.empty((pull.shape[0], n_loc))
     for t in range(pull.shape[0]):
+        top = -np.inf
         if choosing[t]:
-            top = -np.inf
             for loc in range(n_loc):
                 if pull[t, loc] > top and pull[t, loc] < np.inf:
                     top = pull[t, loc]
-            if top > -np.inf:
-                for loc in range(n_loc):
-                    end_weight[t, loc] = np.exp(pull[t, loc] - top)
-    claimed = np.zeros(1, dtype=np.int64)  # blocks handed out so far (see `model.scheduling`)
+        for loc in range(n_loc):
+            end_weight[t, loc] = np.exp(pull[t, loc] - top) if top > -np.inf else 0.0
+    claimed = block_counter()  # blocks handed out so far (see `model.scheduling`)
     for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         chunk = claim_block(claimed)
         while chunk < N_CHUNKS:  # blocks of places, like the agents: a place is too small a unit of work
@@ -578,7 +579,7 @@ def move_agents(seed, day,
     b = _quiet_bounds(p_depart, by_place_status_type, counts_current)
     bounds = (b[_MIGRANT, 0], b[_IDP, 0], b[_HOST, 0], b[_MIGRANT, 1], b[_IDP, 1], b[_HOST, 1])
     keep_draws = _keep_draws(bounds, persons_by_type_status)
-    claimed = np.zeros(1, dtype=np.int64)  # blocks handed out so far (see `model.scheduling`)
+    claimed = block_counter()  # blocks handed out so far (see `model.scheduling`)
     for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         tid = numba.get_thread_id()
         counts, exits, by_origin, rows = (by_place_status_type[tid], exits_by_type_status[tid],
@@ -778,7 +779,7 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
     """
     n = active.shape[0]
     bound = _return_bound(return_logit, time_weight)
-    claimed = np.zeros(1, dtype=np.int64)  # blocks handed out so far (see `model.scheduling`)
+    claimed = block_counter()  # blocks handed out so far (see `model.scheduling`)
     for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         tid = numba.get_thread_id()
         counts, exits, by_origin, rows = (by_place_status_type[tid], exits_by_type_status[tid],
@@ -883,7 +884,7 @@ def tally(active, agent_type, status, location, origin, size, by_place_status_ty
     n = active.shape[0]
     n_status = by_place_status_type.shape[2]
     n_type = by_place_status_type.shape[3]
-    claimed = np.zeros(1, dtype=np.int64)  # blocks handed out so far (see `model.scheduling`)
+    claimed = block_counter()  # blocks handed out so far (see `model.scheduling`)
     for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         tid = numba.get_thread_id()
         counts = by_place_status_type[tid].reshape(-1)

@@ -13,12 +13,17 @@ blocks until none are left and its others find none, so no thread count is compi
 Which thread runs which block changes nothing in the results: the kernels count into per-thread rows of
 integers and write each block's lists to the block's own slots.
 
+A kernel takes its counter from `block_counter`, not np.zeros: in a function compiled with parallel=True, np.zeros
+is a parallel loop of its own, and each parallel loop wakes the other threads (with idle threads asleep, see
+`model/__init__.py`, about 70 us here) and waits for them.
+
 Numba's cache keys a compiled kernel on its own source file only: after editing this module, touch
 model/kernels.py (or delete model/__pycache__) so that the kernels compile again with the change.
 """
 from __future__ import annotations
 
-from numba import types
+import numpy as np
+from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
@@ -38,3 +43,11 @@ def claim_block(typingctx, counter):
         return builder.atomic_rmw("add", first, context.get_constant(types.int64, 1), "monotonic")
 
     return signature, codegen
+
+
+@njit(cache=True)
+def block_counter():
+    """A new counter for `claim_block`, at 0 (see the module docstring: why not np.zeros in the kernel)."""
+    counter = np.empty(1, dtype=np.int64)
+    counter[0] = 0
+    return counter
