@@ -464,6 +464,17 @@ def _picked(mark, count, picked):
 
 
 @njit(cache=True, inline="always")
+def _list_set_bytes(bits, first, picked, k):
+    """Write first + the number of each byte of the word `bits` that holds a set bit (one at most), in order, to
+    picked[k:]; return k past them. How the word-by-word passes (`_picked_sparse`, `return_home`) list rows."""
+    while bits:
+        picked[k] = first + np.int64(trailing_zeros(bits) >> 3)
+        k += 1
+        bits &= bits - uint64(1)
+    return k
+
+
+@njit(cache=True, inline="always")
 def _picked_sparse(mark, count, picked):
     """`_picked` where few rows are marked: the marks read eight to a word, and only the words holding one looked
     into (a mark is a byte 0 or 1, so a word's set bits are the lowest bits of its marked rows' bytes)."""
@@ -471,11 +482,7 @@ def _picked_sparse(mark, count, picked):
     words = mark[:whole].view(np.uint64)
     k = 0
     for w in range(words.shape[0]):
-        bits = words[w]
-        while bits:
-            picked[k] = w * 8 + np.int64(trailing_zeros(bits) >> 3)
-            k += 1
-            bits &= bits - uint64(1)
+        k = _list_set_bytes(words[w], w * 8, picked, k)
     for j in range(whole, count):
         picked[k] = j
         k += mark[j]
@@ -811,11 +818,7 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
                     picked[n_found] = j
                     n_found += _returnable(st[j])
                 for w in range(words.shape[0]):
-                    bits = _returnable_bits(words[w])
-                    while bits:
-                        picked[n_found] = head + w * 8 + np.int64(trailing_zeros(bits) >> 3)
-                        n_found += 1
-                        bits &= bits - uint64(1)
+                    n_found = _list_set_bytes(_returnable_bits(words[w]), head + w * 8, picked, n_found)
                 for j in range(tail, hi - lo):
                     picked[n_found] = j
                     n_found += _returnable(st[j])
