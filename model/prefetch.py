@@ -4,7 +4,7 @@ A journey (`kernels._journey`) reads and writes about eight columns of its row t
 touched yet (size, origin, path, ...). Late in a crisis the rows that leave on a day are few and far apart, so
 each of those reads waits for main memory in turn, one journey after the other. Asking for the columns of the
 rows a few journeys ahead (LLVM's `llvm.prefetch`, which compiles to one instruction and changes no value) lets
-those waits overlap.
+those waits overlap. `return_home` does the same for the rows whose return it tests.
 
 Numba's cache keys a compiled kernel on its own source file only: after editing this module, touch
 model/kernels.py (or delete model/__pycache__) so that the kernels compile again with the change.
