@@ -27,7 +27,7 @@ from numba.cpython.unsafe.numbers import trailing_zeros
 
 from . import rng
 from .codes import AgentType, LocationKind, Status
-from .prefetch import prefetch
+from .prefetch import ROWS_AHEAD, prefetch
 from .scheduling import block_counter, claim_block
 
 #: fixed number of row blocks: results must not depend on the thread count
@@ -365,11 +365,6 @@ def _journey(i, seed, day, s, agent_type, size, status, location, origin, days_d
         if p < 0:
             return
         _start(i, p, status, path, path_pos, link_km_left, path_edges, edge_km)
-
-
-#: how many rows ahead the row-by-row loops of `move_agents` (journeys) and `return_home` ask for their rows' columns
-#: (`model.prefetch`; 4, 8 and 16 within the noise of each other on the persons scenario's captured days 40, 120, 250)
-ROWS_AHEAD = 8
 
 
 @njit(cache=True, inline="always")
