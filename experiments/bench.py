@@ -15,7 +15,8 @@ Prints a readable table; the LAST line is one JSON object with:
 - `floor_ratio`: the whole day's cost per agent-step of the persons run over a bare floor kernel measured
   in the same process on the same arrays (one counter-based draw and one write per agent): the median run's
   cost over the lowest floor of the two-thread runs (a busy spell of the machine can slow a floor series to
-  one thread's speed, which would flatter the ratio; `floor_ns_per_agent_runs` lists them);
+  one thread's speed, which would flatter the ratio; `floor_ns_per_agent_runs` lists them); the households'
+  floor_ratio is taken the same way over its own runs;
 - `thread_speedup`: persons run_s on 1 thread over run_s on 2 threads, the median over pairs of runs made one
   after the other (one- and two-thread runs take turns), and `identical`: whether every run
   recorded bit-identical indicators (hashes of the recorder arrays); `floor_thread_speedup`, the same ratio for
@@ -194,17 +195,17 @@ def measure_synthetic(persons_per_agent: int, seed: int = 0, scale: float = 1.0,
 
 
 # ---- the orchestrator ------------------------------------------------------------------------------------------
-def set_floor_ratio(persons: dict, two_threads: list[dict], one_thread: list[dict]) -> float:
-    """Set the persons figures' floor and floor_ratio from the runs; return the floor's own thread speed-up.
+def set_floor_ratio(series: dict, runs: list[dict]) -> None:
+    """Set a series' floor and floor_ratio (households, persons) from its runs on the same thread count: the
+    median run's cost per agent-step over the lowest of the runs' floors.
 
     Each run's floor is the median of 21 calls made just after it; a busy spell of the machine (another tenant on
     the second core) can slow a whole series to one thread's speed, which would flatter the ratio (seen here: a
-    series at 0.83-0.93 ns against 0.46). The floor is the least disturbed series of the two-thread runs."""
-    floor_two = min(r["floor_ns_per_agent"] for r in two_threads)
-    persons["floor_ns_per_agent"] = floor_two
-    persons["floor_ns_per_agent_runs"] = [r["floor_ns_per_agent"] for r in two_threads]
-    persons["floor_ratio"] = round(persons["ns_per_agent_step"] / floor_two, 1)
-    return round(min(r["floor_ns_per_agent"] for r in one_thread) / floor_two, 2)
+    series at 0.83-0.93 ns against 0.46). The floor is the least disturbed series."""
+    floor = min(r["floor_ns_per_agent"] for r in runs)
+    series["floor_ns_per_agent"] = floor
+    series["floor_ns_per_agent_runs"] = [r["floor_ns_per_agent"] for r in runs]
+    series["floor_ratio"] = round(series["ns_per_agent_step"] / floor, 1)
 
 
 def run_child(args: list[str], timeout: float = 600.0) -> dict:
@@ -218,10 +219,11 @@ def run_child(args: list[str], timeout: float = 600.0) -> dict:
 
 
 def median_of(runs: list[dict]) -> dict:
-    """Median of each timing and memory figure over repeated measurements; the rest from the first run."""
+    """Median of each timing and memory figure over repeated measurements; the rest from the first run (the
+    floor is set apart, `set_floor_ratio`)."""
     out = dict(runs[0])
     for key in ("build_s", "run_s", "run_cpu_s", "total_s", "peak_gb", "agent_steps_per_s", "ns_per_agent_step",
-                "floor_ns_per_agent", "floor_ratio", "warmup_s"):
+                "warmup_s"):
         if key in out:
             out[key] = round(statistics.median(r[key] for r in runs), 3)
     out["agent_steps_per_s"] = round(out["agent_steps_per_s"])
@@ -320,7 +322,10 @@ def bench(quick: bool = False, seed: int = 0) -> dict:
     pair_ratios = [one["run_s"] / many["run_s"] for one, many in zip(one_thread, two_threads)]
     for h in (households, persons):
         h.pop("hash", None)
-    floor_speedup = set_floor_ratio(persons, two_threads, one_thread)
+    set_floor_ratio(households, households_runs)
+    set_floor_ratio(persons, two_threads)
+    set_floor_ratio(single, one_thread)
+    floor_speedup = round(single["floor_ns_per_agent"] / persons["floor_ns_per_agent"], 2)
     summary = {
         "flee_rules": flee,
         "rules": flee["rules"],
