@@ -9,16 +9,16 @@ the queue: at national scale it holds tens of thousands of rows every day.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from numba import boolean, float64, int8, int32, int64, njit, types, uint64, void
+from numba import boolean, int8, int32, int64, njit, types, uint64
 
 from . import rng
 from .codes import AgentType, LocationKind, Status
 from .network import Network
 from .population import Population
+from .ranking import fit_contested, uncontested
 
 
 @dataclass
@@ -47,32 +47,7 @@ def queue_slots(net: Network, in_site: np.ndarray, site_capacity: np.ndarray, th
     return slots
 
 
-def ranked_fit(rows: np.ndarray, places: np.ndarray, sizes: np.ndarray, priority: np.ndarray,
-               key: np.ndarray | Callable[[np.ndarray], np.ndarray], slots: np.ndarray) -> np.ndarray:
-    """Which queued rows are admitted: by place, priority first then key, while cumulative persons fit the slots.
-
-    Only places where the queue holds more persons than the slots need an order; everyone fits elsewhere,
-    and nobody fits where there are no slots. `key` may be a function of the rows, then only the contested
-    rows draw one. Ties (keys equal in their first 32 bits) go by position in `rows`.
-
-    A contested queue is usually long and its admitted head short (a town with a few free hosting places and
-    thousands of displaced people in it), so the head is found without sorting the whole queue: each place
-    sorts its priority rows and the rows whose key falls under a cut-off that should hold everyone admitted
-    and the first who is not. A place where everyone under the cut-off fits sorts its whole queue instead,
-    so the result is exactly that of sorting every queue.
-    """
-    places = np.ascontiguousarray(places, dtype=np.int64)
-    sizes = np.ascontiguousarray(sizes, dtype=np.int64)
-    slots = np.ascontiguousarray(slots, dtype=np.int64)
-    admitted, contested, demand = _uncontested(places, sizes, slots)
-    if len(contested):
-        keys = key(rows[contested]) if callable(key) else np.asarray(key)[contested]
-        _fit_contested(contested, places, sizes, np.ascontiguousarray(priority, dtype=np.bool_),
-                       np.ascontiguousarray(keys, dtype=np.float64), demand, slots, admitted)
-    return admitted
-
-
-_B1, _I1, _I4, _I8, _F8 = (types.Array(t, 1, "C") for t in (boolean, int8, int32, int64, float64))
+_B1, _I1, _I4, _I8 = (types.Array(t, 1, "C") for t in (boolean, int8, int32, int64))
 
 
 @njit(cache=True, inline="always")
@@ -94,85 +69,6 @@ def queue_priority(pop: Population, rows: np.ndarray) -> np.ndarray:
     """Whether each of `rows` goes first in a queue (`_goes_first`)."""
     return _priorities(np.ascontiguousarray(rows, dtype=np.int64), pop.referred, pop.unaccompanied_child,
                        pop.trafficking_victim)
-
-
-@njit(types.Tuple((_B1, _I8, _I8))(_I8, _I8, _I8), cache=True, nogil=True)
-def _uncontested(places, sizes, slots):
-    """Persons queued at each place (`demand`), the rows admitted because everyone at their place fits, and
-    the rows of contested places (more persons than slots, and some slots), in queue order."""
-    n_places = slots.shape[0]
-    persons = np.zeros(n_places, dtype=np.int64)
-    for i in range(places.shape[0]):
-        if places[i] < 0 or places[i] >= n_places:  # compiled code does not check its indices: this does
-            raise IndexError("ranked_fit: a queued row's place has no entry in the slots table")
-        persons[places[i]] += sizes[i]
-    fits = persons <= slots
-    open_place = ~fits & (slots > 0)
-    admitted = np.empty(places.shape[0], dtype=np.bool_)
-    contested = np.empty(places.shape[0], dtype=np.int64)
-    k = 0
-    for i in range(places.shape[0]):
-        p = places[i]
-        admitted[i] = fits[p]
-        contested[k] = i
-        k += open_place[p]
-    return admitted, contested[:k].copy(), persons
-
-
-@njit(void(_I8, _I8, _I8, _B1, _F8, _I8, _I8, _B1), cache=True, nogil=True)
-def _fit_contested(contested, all_places, sizes, priority, keys, demand, slots, admitted):
-    """Decide the rows `contested` (queue positions, in order; keys[k] is the key of contested[k]) into
-    `admitted`: each place's rows sorted by priority first, then the first 32 bits of the key, then
-    position, and admitted while the cumulative persons fit its slots (`demand`: persons queued there).
-
-    A place sorts only its priority rows and the rows whose key falls under a cut-off sized to hold its
-    admitted head and the first row that does not fit; where every row under the cut-off fits, the head may go
-    on past it, and the place sorts its whole queue instead.
-    """
-    n = contested.shape[0]
-    n_places = slots.shape[0]
-    start = np.zeros(n_places + 1, dtype=np.int64)  # the contested rows of each place, in queue order
-    for k in range(n):
-        start[all_places[contested[k]] + 1] += 1
-    for p in range(n_places):
-        start[p + 1] += start[p]
-    by_place = np.empty(n, dtype=np.int64)  # indices into contested, grouped by place
-    filled = start[:-1].copy()
-    for k in range(n):
-        p = all_places[contested[k]]
-        by_place[filled[p]] = k
-        filled[p] += 1
-    packed = np.empty(n, dtype=np.uint64)
-    for p in range(n_places):
-        lo, hi = start[p], start[p + 1]
-        m = hi - lo
-        if m == 0:
-            continue
-        heads = slots[p] / max(demand[p] / max(m, 1), 1.0)  # groups of the mean size that fit
-        cutoff = min(1.0, 2.0 * (heads + 8.0) / max(m, 1))  # share of the queue to sort first
-        for whole in range(2):
-            k = 0
-            for j in range(lo, hi):
-                c = by_place[j]
-                i = contested[c]
-                admitted[i] = False
-                if whole or priority[i] or keys[c] < cutoff:
-                    # one 64-bit key: not priority (1 bit), 32 bits of the random key, position (31 bits)
-                    key32 = min(uint64(keys[c] * 4294967296.0), uint64(0xFFFFFFFF))
-                    packed[k] = (uint64(not priority[i]) << uint64(63)) | (key32 << uint64(31)) | uint64(j - lo)
-                    k += 1
-            head = np.sort(packed[:k])
-            used = 0
-            closed = False
-            for r in range(k):
-                i = contested[by_place[lo + np.int64(head[r] & uint64(0x7FFFFFFF))]]
-                used += sizes[i]
-                if used <= slots[p]:
-                    admitted[i] = True
-                else:
-                    closed = True
-            if closed:  # the head ended among the sorted rows: those left out come after it
-                break
 
 
 def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, seed: int, day: int,
@@ -277,7 +173,7 @@ def _admit_queue(queued, places_queued, sizes_queued, agent_types, strands, elig
                  unaccompanied_child, trafficking_victim, loc_kind, status, cleared, path, active, wait_days,
                  admitted_persons, by_place, exits, row_counts):
     """The day's admission in one compiled call (it runs every day on queues of thousands of rows): the eligible
-    queued rows are ranked and fitted to the slots as `ranked_fit` does, with `_goes_first` and the
+    queued rows are ranked and fitted to the slots as `ranking.ranked_fit` does, with `_goes_first` and the
     QUEUE_ORDER draw as key, and the outcome is written by `_settle_queue`; returns the evacuated rows. Where
     every row is eligible (no operation filters the queue), the queue is ranked as it is: copying out the eligible
     rows was a quarter of admission's time on the persons scenario's longest queues (175,000 rows)."""
@@ -290,7 +186,7 @@ def _admit_queue(queued, places_queued, sizes_queued, agent_types, strands, elig
         rows, places, sizes = queued, places_queued, sizes_queued
     else:
         rows, places, sizes = queued[eligible], places_queued[eligible], sizes_queued[eligible]
-    fits, contested, demand = _uncontested(places, sizes, slots)
+    fits, contested, demand = uncontested(places, sizes, slots)
     if contested.shape[0]:
         # priority and key only where a place has to choose: most queued rows wait where nobody is admitted
         # today (a full site), and each of their flags is a read from another part of memory
@@ -300,7 +196,7 @@ def _admit_queue(queued, places_queued, sizes_queued, agent_types, strands, elig
             i = rows[contested[c]]
             priority[contested[c]] = _goes_first(i, referred, unaccompanied_child, trafficking_victim)
             keys[c] = rng.uniform(seed, i, day, rng.QUEUE_ORDER)
-        _fit_contested(contested, places, sizes, priority, keys, demand, slots, fits)
+        fit_contested(contested, places, sizes, priority, keys, demand, slots, fits)
     if everyone:
         ok = fits
     else:

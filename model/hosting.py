@@ -10,10 +10,10 @@ import numpy as np
 from numba import int64, njit, uint64
 
 from . import rng
-from .admission import _fit_contested, _uncontested
 from .codes import N_STATUS, N_TYPE, LocationKind, Status
 from .kernels import _B1, _I1, _I4, _I8, _I8_2, _I8_3, _I8_4, _count_row
 from .population import Population
+from .ranking import fit_contested, uncontested
 
 _HOSTED = np.int8(Status.HOSTED)
 
@@ -31,7 +31,7 @@ def hostable(loc_kind: np.ndarray, places: np.ndarray, hosted: np.ndarray) -> np
 def place_with_hosts(pop: Population, rows: np.ndarray, places: np.ndarray, hosted: np.ndarray,
                      seed: int, day: int, counts: tuple[np.ndarray, ...] | None = None) -> int:
     """Move self-settled agents (`rows`, in row order, at hostable places) into free hosting places, in random
-    order (`ranked_fit`, with the HOSTING_ORDER draw as key); return persons hosted. `counts`, the model's day's
+    order (`ranking.ranked_fit`, with the HOSTING_ORDER draw as key); return persons hosted. `counts`, the model's day's
     counts (`kernels.tally`'s four outputs), move them from self-settled to hosted at their place."""
     if len(rows) == 0:
         return 0
@@ -57,12 +57,12 @@ def _host_rows(rows, free, seed, day, active, agent_type, status, location, orig
     for k in range(n):
         places[k] = location[rows[k]]
         sizes[k] = size[rows[k]]
-    taken, contested, demand = _uncontested(places, sizes, free)
+    taken, contested, demand = uncontested(places, sizes, free)
     if contested.shape[0]:
         keys = np.empty(contested.shape[0])
         for c in range(contested.shape[0]):
             keys[c] = rng.uniform(seed, rows[contested[c]], day, rng.HOSTING_ORDER)
-        _fit_contested(contested, places, sizes, np.zeros(n, dtype=np.bool_), keys, demand, free, taken)
+        fit_contested(contested, places, sizes, np.zeros(n, dtype=np.bool_), keys, demand, free, taken)
     counts, exits, by_origin, rows_counted = (by_place_status_type[0], exits_by_type_status[0],
                                               displaced_by_origin[0], row_counts[0])
     persons = 0

@@ -9,12 +9,12 @@ import sys
 PROBE = """
 import json
 import crisisflow.model.kernels as k
-from crisisflow.model import admission, hosting, rng
+from crisisflow.model import admission, hosting, ranking, rng
 from crisisflow.model.policies import aid_information, base, return_reintegration
 kernels = [k.move_agents, k.tally, k.return_home, k.choice_tables, rng.splitmix64, rng._uniform_rows,
            k.months_displaced_term, k.listed_rows, k.count_of_type, k.count_rows, k.path_weights,
-           admission._uncontested,
-           admission._fit_contested, admission._settle_queue, admission._admit_queue, admission._priorities,
+           ranking.uncontested,
+           ranking.fit_contested, admission._settle_queue, admission._admit_queue, admission._priorities,
            hosting._host_rows,
            aid_information._reach_and_unmet, return_reintegration._chosen_for_solutions, base._rows_at]
 print(json.dumps({f.__name__: [sum(f.stats.cache_hits.values()), sum(f.stats.cache_misses.values()),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import rng
-from ..admission import ranked_fit
+from ..ranking import ranked_fit
 from ..codes import AgentType, Status
 from .base import Candidates, Policy, cumulative
 from .inputs import IN_NETWORK, OperationInput, plain

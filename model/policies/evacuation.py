@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import rng
-from ..admission import queue_priority, ranked_fit
+from ..admission import queue_priority
+from ..ranking import ranked_fit
 from ..codes import AgentType, LocationKind, Status
 from .base import Policy, cumulative, rows_at
 from .inputs import IN_NETWORK, OperationInput, plain
