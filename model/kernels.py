@@ -815,6 +815,7 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
     first reads its statuses eight to a word (`_returnable_bits`; 0.11 ms a day for the 2.77 M rows on two threads)
     to count its returnable rows: a block where they are under one in 16 draws only for them, found word by word;
     the others draw on vector lanes as above.
+
     The exact test reads origin, place and days displaced of rows far apart there: it asks for those of the row
     ROWS_AHEAD on first (`model.prefetch`). Captured day 250, old and new taking turns (medians of 11, identical
     outputs): 1.34 -> 1.15 ms on two threads, 2.08 -> 1.82 on one; day 120 (dense) within the noise.
