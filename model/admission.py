@@ -16,6 +16,7 @@ from numba import boolean, int8, int32, int64, njit, types, uint64
 
 from . import rng
 from .codes import AgentType, LocationKind, Status
+from .kernels import wait_another_day
 from .network import Network
 from .population import Population
 from .ranking import fit_contested, uncontested
@@ -93,9 +94,8 @@ def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, 
                   np.zeros((1, net.n_locations), dtype=np.int64), np.zeros((1, 2), dtype=np.int64))
     queued = np.ascontiguousarray(queued, dtype=np.int64)
     if facts is None:
-        pop.wait_days[queued] += 1
-        strands = (pop.wait_days[queued] >= stranded_after) & (pop.status[queued] != Status.STRANDED)
-        facts = (pop.location[queued], pop.size[queued], pop.agent_type[queued], strands)
+        facts = queued_facts(queued, pop.location, pop.size, pop.agent_type, pop.status, pop.wait_days,
+                             stranded_after)
     places, sizes, agent_types, strands = (np.ascontiguousarray(f, dtype=np.int64) for f in facts)
     eligible = np.ones(len(queued), dtype=np.bool_)
     for allowed in filters:
@@ -107,6 +107,25 @@ def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, 
                              pop.path, pop.active, pop.wait_days, admitted_persons,
                              *(counts[k][0] for k in (0, 1, 3)))  # by place, exits and rows: nobody changes origin
     return AdmissionResult(evacuated_rows=evacuated, admitted_persons=admitted_persons)
+
+
+@njit(types.UniTuple(_I8, 4)(_I8, _I4, _I4, _I1, _I1, _I4, int64), cache=True)
+def queued_facts(queued, location, size, agent_type, status, wait_days, stranded_after):
+    """What the movement pass lists beside the queued rows (place, size, type, and whether the row becomes stranded
+    today unless admitted; see `kernels.move_agents`), for rows queued without that pass: each waits another day
+    here (`kernels.wait_another_day`)."""
+    n = queued.shape[0]
+    places = np.empty(n, dtype=np.int64)
+    sizes = np.empty(n, dtype=np.int64)
+    agent_types = np.empty(n, dtype=np.int64)
+    strands = np.empty(n, dtype=np.int64)
+    for k in range(n):
+        i = queued[k]
+        places[k] = location[i]
+        sizes[k] = size[i]
+        agent_types[k] = agent_type[i]
+        strands[k] = wait_another_day(i, status[i], wait_days, stranded_after)
+    return places, sizes, agent_types, strands
 
 
 _SITE, _BORDER, _HUB = (np.int8(k) for k in (LocationKind.SITE, LocationKind.BORDER, LocationKind.HUB))

@@ -17,6 +17,11 @@ numbers as unsigned integers (`np.uint64`), which Numba indexes without wrap-aro
 Departure probabilities, destination pulls and border permissions arrive as
 small per-location tables computed by the rule set each day, so one kernel
 serves crisisflow's own push/pull rules and the Flee-compatible rules alike.
+
+Numba's cache keys each compiled function on its own source file only, and a caller keeps the code of the
+functions it calls or inlines from other modules (admission and hosting use helpers from here and from
+`model.ranking`; the kernels use `model.scheduling` and `model.prefetch`) until its own file changes: after editing
+a compiled module of model/, delete model/__pycache__ so that everything compiles again with the change.
 """
 from __future__ import annotations
 
@@ -426,6 +431,15 @@ def _bound(s, t, bounds):
             else 2.0 if s < _FIRST_EXIT else -1.0)
 
 
+@njit(cache=True, inline="always")
+def wait_another_day(i, s, wait_days, stranded_after):
+    """Queued row i (status s) waits another day; return whether its wait reaches `stranded_after` days today while
+    it is not stranded yet (admission strands it unless it admits it). The one statement of the rule: the movement
+    pass applies it to the queued rows it lists, `admission.queued_facts` to rows queued without that pass."""
+    wait_days[i] += 1
+    return (wait_days[i] >= stranded_after) & (s != _STRANDED)
+
+
 #: keep the day's draws to leave when more than this share of the persons in the network may need theirs again
 #: (see `_keep_draws`)
 KEEP_DRAWS_SHARE = 1 / 40
@@ -680,8 +694,7 @@ def move_agents(seed, day,
                     queued_size[n_queued] = size[i]
                     strands = False
                     if waits_counted:
-                        wait_days[i] += 1
-                        strands = (wait_days[i] >= stranded_after) & (s != _STRANDED)
+                        strands = wait_another_day(i, s, wait_days, stranded_after)
                     queued_strands[n_queued] = strands
                 n_queued += in_queue
                 if s == _SELF_SETTLED:

@@ -15,6 +15,7 @@ kernels = [k.move_agents, k.tally, k.return_home, k.choice_tables, rng.splitmix6
            k.months_displaced_term, k.listed_rows, k.count_of_type, k.count_rows, k.path_weights,
            ranking.uncontested,
            ranking.fit_contested, admission._settle_queue, admission._admit_queue, admission._priorities,
+           admission.queued_facts,
            hosting._host_rows,
            aid_information._reach_and_unmet, return_reintegration._chosen_for_solutions, base._rows_at]
 print(json.dumps({f.__name__: [sum(f.stats.cache_hits.values()), sum(f.stats.cache_misses.values()),
