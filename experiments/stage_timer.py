@@ -15,8 +15,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 #: the CrisisModel methods timed
-MODEL_METHODS = ("_move", "_admit_and_host", "_count", "_returns", "_read_counts", "_record", "location_state", "_choosing_types",
-                 "_spawn_observed", "_apply_policies")
+MODEL_METHODS = ("_move", "_admit_and_host", "_count", "_returns", "_read_counts", "_record", "location_state",
+                 "_choosing_types", "_spawn_observed", "_apply_policies")
 #: the functions model.model calls by name (imported there from admission and hosting)
 MODEL_FUNCTIONS = ("admit", "queue_slots", "gated_locations", "place_with_hosts", "hostable")
 #: the kernels model.model calls through its `kernels` module

@@ -15,8 +15,8 @@ import numpy as np
 from numba import boolean, int8, int32, int64, njit, types, uint64
 
 from . import rng
-from .codes import AgentType, LocationKind, Status
-from .kernels import wait_another_day
+from .codes import LocationKind, Status
+from .kernels import wait_another_day, zero_counts
 from .network import Network
 from .population import Population
 from .ranking import fit_contested, uncontested
@@ -88,10 +88,8 @@ def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, 
     reads and writes of a row in other parts of memory cost more than the rest of its visit: this way it touches
     only the rows it admits or strands.
     """
-    if counts is None:
-        counts = (np.zeros((1, net.n_locations, len(Status), len(AgentType)), dtype=np.int64),
-                  np.zeros((1, len(AgentType), len(Status)), dtype=np.int64),
-                  np.zeros((1, net.n_locations), dtype=np.int64), np.zeros((1, 2), dtype=np.int64))
+    if counts is None:  # nothing to keep: count into a scratch set
+        counts = zero_counts(net.n_locations)
     queued = np.ascontiguousarray(queued, dtype=np.int64)
     if facts is None:
         facts = queued_facts(queued, pop.location, pop.size, pop.agent_type, pop.status, pop.wait_days,

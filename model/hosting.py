@@ -10,8 +10,8 @@ import numpy as np
 from numba import int64, njit, uint64
 
 from . import rng
-from .codes import N_STATUS, N_TYPE, LocationKind, Status
-from .kernels import _B1, _I1, _I4, _I8, _I8_2, _I8_3, _I8_4, _count_row
+from .codes import LocationKind, Status
+from .kernels import _B1, _I1, _I4, _I8, _I8_2, _I8_3, _I8_4, _count_row, zero_counts
 from .population import Population
 from .ranking import fit_contested, uncontested
 
@@ -35,10 +35,8 @@ def place_with_hosts(pop: Population, rows: np.ndarray, places: np.ndarray, host
     counts (`kernels.tally`'s four outputs), move them from self-settled to hosted at their place."""
     if len(rows) == 0:
         return 0
-    if counts is None:  # nothing to keep: count into a scratch row
-        counts = (np.zeros((1, len(places), N_STATUS, N_TYPE), dtype=np.int64),
-                  np.zeros((1, N_TYPE, N_STATUS), dtype=np.int64), np.zeros((1, len(places)), dtype=np.int64),
-                  np.zeros((1, 2), dtype=np.int64))
+    if counts is None:  # nothing to keep: count into a scratch set
+        counts = zero_counts(len(places))
     free = np.maximum(np.asarray(places, dtype=np.int64) - hosted, 0)
     return int(_host_rows(np.ascontiguousarray(rows, dtype=np.int64), free, np.uint64(seed), np.uint64(day),
                           pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size, *counts))

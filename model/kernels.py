@@ -913,6 +913,16 @@ def count_rows(rows, sign, active, agent_type, status, location, origin, size, b
                    rows_counted)
 
 
+def zero_counts(n_locations: int, partials: int = 1) -> tuple[np.ndarray, ...]:
+    """The day's counts as `tally` writes them, at zero, with a row per thread (`partials`): persons by place,
+    status and type; persons who left the network by type and status; displaced persons by origin; rows (active,
+    in sites). The model keeps one set; admission and hosting called without it count into a scratch set."""
+    n_status, n_type = len(Status), len(AgentType)
+    return (np.zeros((partials, n_locations, n_status, n_type), dtype=np.int64),
+            np.zeros((partials, n_type, n_status), dtype=np.int64),
+            np.zeros((partials, n_locations), dtype=np.int64), np.zeros((partials, 2), dtype=np.int64))
+
+
 def count_population_rows(pop, rows: np.ndarray, sign: int, counts: tuple[np.ndarray, ...]) -> None:
     """`count_rows` for rows of a `Population` (its columns read as they stand): the one call the stages outside
     the kernels use to take rows out of the day's counts (sign -1) before they change them, or count them in (1)."""

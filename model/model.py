@@ -85,9 +85,7 @@ class CrisisModel(mesa.Model):
         self._months_term = kernels.months_displaced_term(self.days + 2)  # nobody is displaced longer than the run
         # the day's counts, as `kernels.tally` writes them (one row per thread, summed when read), kept up to date by
         # the stages that change rows; counted again over every row where other code may have changed rows
-        T, S, P = len(AgentType), len(Status), kernels.N_PARTIALS
-        self._counts = (np.zeros((P, net.n_locations, S, T), dtype=np.int64), np.zeros((P, T, S), dtype=np.int64),
-                        np.zeros((P, net.n_locations), dtype=np.int64), np.zeros((P, 2), dtype=np.int64))
+        self._counts = kernels.zero_counts(net.n_locations, kernels.N_PARTIALS)
         self._seen = (0, 0)  # the population's views out and edits at the last full count
         self.full_counts = 0  # days counted over every row (the first count included)
         self._populate()

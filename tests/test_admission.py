@@ -1,4 +1,5 @@
-"""model/admission.py and model/ranking.py: ranked_fit by hand, queue_slots per kind of place, and admit() at sites, borders and hubs."""
+"""model/admission.py and model/ranking.py: ranked_fit by hand, queue_slots per kind of place, and admit() at sites,
+borders and hubs."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,8 +10,8 @@ from crisisflow.model.admission import admit, queue_priority, queue_slots
 from crisisflow.model.codes import N_STATUS, N_TYPE, Status
 from crisisflow.model.codes import LocationKind as K
 from crisisflow.model.network import LocationTable, RouteTable, build_network
-from crisisflow.model.ranking import ranked_fit
 from crisisflow.model.population import Population
+from crisisflow.model.ranking import ranked_fit
 
 T, S, B, H, Y = range(5)  # town, site (capacity 5), border (throughput 2), hub (throughput 1), abroad
 
