@@ -559,14 +559,18 @@ def test_choose_path_cumulative_walk_by_hand() -> None:
 
 
 @pytest.mark.parametrize("far", [0.0, 2000.0])
-def test_choice_tables_are_the_logit_weights_of_the_utilities(far: float) -> None:
+@pytest.mark.parametrize("links_open", [False, True])
+def test_choice_tables_are_the_logit_weights_of_the_utilities(far: float, links_open: bool) -> None:
     """The tables built from destination and path weights (`kernels.choice_tables`) equal exp(u - max u) over
     each place's permitted paths, normalised, as the utilities give them (`kernels.path_utility`). With `far`,
     every destination but one pulls 2,000 below it, so that their weights underflow and those places' tables are
-    made from the utilities themselves."""
+    made from the utilities themselves. With every link open (`links_open`; borders still refused to some), the
+    paths that cross no border take the short test of their end alone."""
     rs = np.random.default_rng(23)
     world = random_world(rs, 3)
     tb = random_tables(rs, world)
+    if links_open:
+        tb["edge_open"][:] = True
     pull = tb["pull"]
     pull[np.isfinite(pull)] -= far
     pull[:, 0] = 0.0
