@@ -249,6 +249,36 @@ def synthetic_series(kind: str, threads: tuple[int, ...], reps: int, common: lis
     return runs
 
 
+def synthetic_figures(households_runs: list[dict], two_threads: list[dict], one_thread: list[dict],
+                      two: int = 2) -> dict:
+    """The households and persons figures from their runs: medians of each series (`median_of`), each series'
+    floor ratio over the lowest floor of its own runs (`set_floor_ratio`), `thread_speedup` the median of the
+    pairs' ratios (each one-thread run over the `two`-thread run just before it: they ran side by side),
+    `floor_thread_speedup` the same for the floors (lowest over lowest), and `identical` whether every persons
+    run, on either thread count, and every households run recorded the same indicators."""
+    households, persons = median_of(households_runs), median_of(two_threads)
+    single = median_of(one_thread)
+    hashes = {r["hash"] for r in two_threads + one_thread}
+    same_households = len({r["hash"] for r in households_runs}) == 1
+    pair_ratios = [one["run_s"] / many["run_s"] for one, many in zip(one_thread, two_threads)]
+    for h in (households, persons):
+        h.pop("hash", None)
+    set_floor_ratio(households, households_runs)
+    set_floor_ratio(persons, two_threads)
+    set_floor_ratio(single, one_thread)
+    return {
+        "households": households,
+        "persons": persons,
+        "floor_ratio": persons.get("floor_ratio"),
+        "thread_speedup": round(statistics.median(pair_ratios), 2),
+        "thread_speedup_pairs": [round(r, 2) for r in pair_ratios],
+        # what the machine gives two threads on the simplest parallel pass: the bound on thread_speedup here
+        "floor_thread_speedup": round(single["floor_ns_per_agent"] / persons["floor_ns_per_agent"], 2),
+        "thread_runs": {"threads_1_run_s": single["run_s"], f"threads_{two}_run_s": persons["run_s"]},
+        "identical": len(hashes) == 1 and same_households,
+    }
+
+
 def warm_start(reps: int = 3, args: tuple[str, ...] = ()) -> dict:
     """Wall time of the default `crisisflow` run in a new process, Numba cache warm: one run to warm, then reps.
     `args` are overrides (only --quick uses any, to shorten the smoke test)."""
@@ -314,30 +344,10 @@ def bench(quick: bool = False, seed: int = 0) -> dict:
     _progress("warm start of `crisisflow` ...")
     warm = warm_start(1, ("sim.days=30", "output.figure=false")) if quick else warm_start(reps)
 
-    households, persons = median_of(households_runs), median_of(two_threads)
-    single = median_of(one_thread)
-    hashes = {r["hash"] for r in two_threads + one_thread}  # every persons run, 1 and 2 threads
-    same_households = len({r["hash"] for r in households_runs}) == 1
-    # each one-thread run over the two-thread run just before it: the pairs ran side by side
-    pair_ratios = [one["run_s"] / many["run_s"] for one, many in zip(one_thread, two_threads)]
-    for h in (households, persons):
-        h.pop("hash", None)
-    set_floor_ratio(households, households_runs)
-    set_floor_ratio(persons, two_threads)
-    set_floor_ratio(single, one_thread)
-    floor_speedup = round(single["floor_ns_per_agent"] / persons["floor_ns_per_agent"], 2)
     summary = {
         "flee_rules": flee,
         "rules": flee["rules"],
-        "households": households,
-        "persons": persons,
-        "floor_ratio": persons.get("floor_ratio"),
-        "thread_speedup": round(statistics.median(pair_ratios), 2),
-        "thread_speedup_pairs": [round(r, 2) for r in pair_ratios],
-        # what the machine gives two threads on the simplest parallel pass: the bound on thread_speedup here
-        "floor_thread_speedup": floor_speedup,
-        "thread_runs": {"threads_1_run_s": single["run_s"], f"threads_{two}_run_s": persons["run_s"]},
-        "identical": len(hashes) == 1 and same_households,
+        **synthetic_figures(households_runs, two_threads, one_thread, two),
         "warm_start_s": warm["warm_start_s"],
         "warm_start_walls_s": warm.get("walls_s"),
         "warm_start_args": warm.get("args"),

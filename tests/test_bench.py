@@ -17,8 +17,8 @@ from crisisflow.model.model import CrisisModel
 from command_helpers import command, run_command
 from conftest import rules_cfg
 
-BENCH_KEYS = {"flee_rules", "households", "persons", "floor_ratio", "thread_speedup", "floor_thread_speedup", "identical",
-              "warm_start_s"}
+BENCH_KEYS = {"flee_rules", "households", "persons", "floor_ratio", "thread_speedup", "floor_thread_speedup",
+              "identical", "warm_start_s"}
 RUN_KEYS = {"build_s", "run_s", "total_s", "peak_gb", "agent_steps_per_s"}
 FLEE_KEYS = {"agent_steps", "wall_s", "agent_steps_per_s", "vs_flee", "rules"}
 
@@ -78,6 +78,31 @@ def test_floor_ratio_is_over_the_least_disturbed_floor():
     bench.set_floor_ratio(persons, runs)
     assert persons["floor_ratio"] == 10.0 and persons["floor_ns_per_agent"] == 0.46
     assert persons["floor_ns_per_agent_runs"] == [0.91, 0.46, 0.84]
+
+
+def _run(run_s: float, floor: float, ns: float = 4.0, digest: str = "h") -> dict:
+    """One measured run as `--one` reports it, reduced to what the orchestrator reads."""
+    return {"run_s": run_s, "floor_ns_per_agent": floor, "ns_per_agent_step": ns, "agent_steps_per_s": 1e9 / ns,
+            "build_s": 0.5, "hash": digest}
+
+
+def test_synthetic_figures_take_each_series_floor_and_the_pairs_side_by_side():
+    """The orchestrator's figures from made-up runs: the households' floor ratio over the lowest of their own
+    floors, the thread speed-up as the median of the pairs' ratios (not the ratio of the medians), the floor's
+    speed-up lowest over lowest, and `identical` false as soon as one run recorded other indicators."""
+    households = [_run(1.6, 0.86, ns=6.4), _run(1.5, 0.50, ns=6.0), _run(1.7, 0.52, ns=6.8)]
+    two = [_run(4.0, 0.46), _run(3.8, 0.90), _run(4.4, 0.47)]
+    one = [_run(6.4, 0.93), _run(6.9, 0.88), _run(6.6, 0.95)]
+    out = bench.synthetic_figures(households, two, one)
+    assert out["households"]["floor_ns_per_agent"] == 0.50 and out["households"]["floor_ratio"] == 12.8
+    assert out["persons"]["floor_ns_per_agent"] == 0.46 and out["floor_ratio"] == out["persons"]["floor_ratio"]
+    assert out["thread_speedup_pairs"] == [1.6, 1.82, 1.5]
+    assert out["thread_speedup"] == 1.6  # the ratio of the medians would read 6.6 / 4.0 = 1.65
+    assert out["floor_thread_speedup"] == round(0.88 / 0.46, 2)
+    assert out["thread_runs"] == {"threads_1_run_s": 6.6, "threads_2_run_s": 4.0}
+    assert out["identical"] is True and "hash" not in out["persons"]
+    assert bench.synthetic_figures(households, two, [*one[:2], _run(6.6, 0.95, digest="other")])["identical"] is False
+    assert bench.synthetic_figures([*households[:2], _run(1.7, 0.52, digest="x")], two, one)["identical"] is False
 
 
 def test_stage_times_time_the_day_and_leave_the_model_as_it_was():
