@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import boolean, int8, int32, int64, njit, types, uint64
+from numba import int64, njit, types, uint64
 
 from . import rng
 from .codes import LocationKind, Status
@@ -20,6 +20,7 @@ from .kernels import wait_another_day, zero_counts
 from .network import Network
 from .population import Population
 from .ranking import fit_contested, uncontested
+from .signatures import B1, I1, I4, I8, I8_2, I8_3
 
 
 @dataclass
@@ -48,9 +49,6 @@ def queue_slots(net: Network, in_site: np.ndarray, site_capacity: np.ndarray, th
     return slots
 
 
-_B1, _I1, _I4, _I8 = (types.Array(t, 1, "C") for t in (boolean, int8, int32, int64))
-
-
 @njit(cache=True, inline="always")
 def _goes_first(i, referred, unaccompanied_child, trafficking_victim):
     """Who goes first in a queue: referred persons and the vulnerable (unaccompanied children, victims of
@@ -58,7 +56,7 @@ def _goes_first(i, referred, unaccompanied_child, trafficking_victim):
     return referred[i] | unaccompanied_child[i] | trafficking_victim[i]
 
 
-@njit(_B1(_I8, _B1, _B1, _B1), cache=True)
+@njit(B1(I8, B1, B1, B1), cache=True)
 def _priorities(rows, referred, unaccompanied_child, trafficking_victim):
     out = np.empty(rows.shape[0], dtype=np.bool_)
     for k in range(rows.shape[0]):
@@ -107,7 +105,7 @@ def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, 
     return AdmissionResult(evacuated_rows=evacuated, admitted_persons=admitted_persons)
 
 
-@njit(types.UniTuple(_I8, 4)(_I8, _I4, _I4, _I1, _I1, _I4, int64), cache=True)
+@njit(types.UniTuple(I8, 4)(I8, I4, I4, I1, I1, I4, int64), cache=True)
 def queued_facts(queued, location, size, agent_type, status, wait_days, stranded_after):
     """What the movement pass lists beside the queued rows (place, size, type, and whether the row becomes stranded
     today unless admitted; see `kernels.move_agents`), for rows queued without that pass: each waits another day
@@ -132,7 +130,7 @@ _IN_SITE, _ON_THE_MOVE, _SELF_SETTLED, _EVACUATED, _STRANDED = (
 
 
 #: the day's counts admission changes (`kernels.tally`'s by place, status and type; exits; rows), one thread's row
-_COUNTS = (types.Array(int64, 3, "C"), types.Array(int64, 2, "C"), _I8)
+_COUNTS = (I8_3, I8_2, I8)
 
 
 @njit(cache=True, inline="always")
@@ -149,7 +147,7 @@ def _recount(was, s, act, loc, t, sz, by_place, exits, row_counts):
         row_counts[0] -= 1
 
 
-@njit(_I8(_I8, _I8, _I8, _I8, _I8, _B1, _I1, _I1, _B1, _I4, _B1, _I4, _I8, *_COUNTS), cache=True, nogil=True)
+@njit(I8(I8, I8, I8, I8, I8, B1, I1, I1, B1, I4, B1, I4, I8, *_COUNTS), cache=True, nogil=True)
 def _settle_queue(queued, places, sizes, agent_types, strands, ok, loc_kind, status, cleared, path, active, wait_days,
                   admitted_persons, by_place, exits, row_counts):
     """The day's admission, row by row: the admitted enter their site, clear their border point (and go on
@@ -184,7 +182,7 @@ def _settle_queue(queued, places, sizes, agent_types, strands, ok, loc_kind, sta
     return evacuated[:n_evacuated].copy()
 
 
-@njit(_I8(_I8, _I8, _I8, _I8, _I8, _B1, _I8, uint64, uint64, _B1, _B1, _B1, _I1, _I1, _B1, _I4, _B1, _I4, _I8,
+@njit(I8(I8, I8, I8, I8, I8, B1, I8, uint64, uint64, B1, B1, B1, I1, I1, B1, I4, B1, I4, I8,
           *_COUNTS), cache=True, nogil=True)
 def _admit_queue(queued, places_queued, sizes_queued, agent_types, strands, eligible, slots, seed, day, referred,
                  unaccompanied_child, trafficking_victim, loc_kind, status, cleared, path, active, wait_days,

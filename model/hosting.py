@@ -11,9 +11,10 @@ from numba import int64, njit, uint64
 
 from . import rng
 from .codes import LocationKind, Status
-from .kernels import _B1, _I1, _I4, _I8, _I8_2, _I8_3, _I8_4, _count_row, zero_counts
+from .kernels import count_row, zero_counts
 from .population import Population
 from .ranking import fit_contested, uncontested
+from .signatures import B1, I1, I4, I8, I8_2, I8_3, I8_4
 
 _HOSTED = np.int8(Status.HOSTED)
 
@@ -42,7 +43,7 @@ def place_with_hosts(pop: Population, rows: np.ndarray, places: np.ndarray, host
                           pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size, *counts))
 
 
-@njit(int64(_I8, _I8, uint64, uint64, _B1, _I1, _I1, _I4, _I4, _I4, _I8_4, _I8_3, _I8_2, _I8_2),
+@njit(int64(I8, I8, uint64, uint64, B1, I1, I1, I4, I4, I4, I8_4, I8_3, I8_2, I8_2),
       cache=True, nogil=True)
 def _host_rows(rows, free, seed, day, active, agent_type, status, location, origin, size, by_place_status_type,
                exits_by_type_status, displaced_by_origin, row_counts):
@@ -67,10 +68,10 @@ def _host_rows(rows, free, seed, day, active, agent_type, status, location, orig
     for k in range(n):
         if taken[k]:
             i = rows[k]
-            _count_row(-1, i, active, agent_type, status, location, origin, size, counts, exits, by_origin,
+            count_row(-1, i, active, agent_type, status, location, origin, size, counts, exits, by_origin,
                        rows_counted)
             status[i] = _HOSTED
-            _count_row(1, i, active, agent_type, status, location, origin, size, counts, exits, by_origin,
+            count_row(1, i, active, agent_type, status, location, origin, size, counts, exits, by_origin,
                        rows_counted)
             persons += sizes[k]
     return persons

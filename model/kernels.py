@@ -27,29 +27,20 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from numba import boolean, float32, float64, int8, int16, int32, int64, njit, prange, types, uint64, void
+from numba import boolean, float64, int8, int64, njit, prange, types, uint64, void
 from numba.cpython.unsafe.numbers import trailing_zeros
 
 from . import rng
 from .codes import AgentType, LocationKind, Status
 from .prefetch import ROWS_AHEAD, prefetch
 from .scheduling import block_counter, claim_block
+from .signatures import B1, B_A3, F4, F8, F8_3, F_A1, F_A2, I1, I2, I4, I4_2, I8, I8_2, I8_3, I8_4
 
 #: fixed number of row blocks: results must not depend on the thread count
 N_CHUNKS = 64
 #: rows of every per-thread output array: one per thread Numba may run (read by the callers, never inside a
 #: kernel: a compiled kernel keeps the globals it was compiled with, and Numba's cache would keep them too)
 N_PARTIALS = numba.config.NUMBA_NUM_THREADS
-
-# Explicit signatures: the kernels compile (or load from Numba's cache) once, at import, for exactly these
-# types; a caller passing anything else gets a TypeError instead of a silent recompilation. Agent arrays are
-# C-contiguous columns of the population; the small per-day tables may be any layout.
-_B1, _I1, _I2, _I4, _I8, _F4, _F8 = (types.Array(t, 1, "C")
-                                      for t in (boolean, int8, int16, int32, int64, float32, float64))
-_I4_2, _I8_2 = types.Array(int32, 2, "C"), types.Array(int64, 2, "C")
-_I8_3, _I8_4 = types.Array(int64, 3, "C"), types.Array(int64, 4, "C")
-_B_A3, _F_A1, _F_A2 = types.Array(boolean, 3, "A"), float64[:], float64[:, :]
-_F8_3 = types.Array(float64, 3, "C")
 
 _ON_THE_MOVE = np.int8(Status.ON_THE_MOVE)
 _IN_SITE = np.int8(Status.IN_SITE)
@@ -103,7 +94,7 @@ def path_utility(p, t, docs, pull, path_end, path_nedges, path_edges, path_cost,
     return u
 
 
-@njit(float64[:, ::1](_F_A1, _F_A1, _F8, _B1), cache=True)
+@njit(float64[:, ::1](F_A1, F_A1, F8, B1), cache=True)
 def path_weights(dist_power, border_penalty, path_cost, path_crosses):
     """exp(-dist_power[t] * path_cost[p] - border_penalty[t] if p crosses a border): the part of each path's logit
     weight that does not change from day to day (see `choice_tables`), computed once a run."""
@@ -184,7 +175,7 @@ def _place_tables(loc, all_open, choosing, pull, end_weight, path_weight, path_s
                               last_out)
 
 
-@njit(void(_B1, _F_A2, _I8, _I4, _I1, _I4_2, _F8, _B1, _F_A1, _F_A1, _B1, _B1, _B_A3, _F8_3, _F8_3, _I8_3,
+@njit(void(B1, F_A2, I8, I4, I1, I4_2, F8, B1, F_A1, F_A1, B1, B1, B_A3, F8_3, F8_3, I8_3,
            types.Array(float64, 2, "C")),
       parallel=True, cache=True)
 def choice_tables(choosing, pull, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses, dist_power,
@@ -547,16 +538,16 @@ def _count(sign, act, s, t, loc, o, sz, counts, exits, by_origin, rows):
 
 
 @njit(cache=True, inline="always")
-def _count_row(sign, i, active, agent_type, status, location, origin, size, counts, exits, by_origin, rows):
-    """`_count` of population row i as it stands."""
+def count_row(sign, i, active, agent_type, status, location, origin, size, counts, exits, by_origin, rows):
+    """`_count` of population row i as it stands (hosting counts the rows it hosts with it)."""
     _count(sign, active[i], status[i], agent_type[i], location[i], origin[i], size[i], counts, exits, by_origin,
            rows)
 
 
-@njit(void(int64, int64, _B1, _I1, _I4, _I1, _I4, _I4, _I4, _I4, _I4, _I1, _F4, _B1, _B1,
-           _F8_3, _F_A2, _F8_3, _F8_3, _I8_3, _F_A2, _I8, _I1, _I4_2,
-           _I4, _F8, _I1, _B1, _B1, _B_A3, _I1, _B1, _I2, _B1, boolean, int64, _I8_2, _I8_2, _I8_2, _I8_2, _I8_2,
-           _I8_4, _I8_3, _I8_2, _I8_2, _F8, boolean, types.Array(int64, 2, "A")),
+@njit(void(int64, int64, B1, I1, I4, I1, I4, I4, I4, I4, I4, I1, F4, B1, B1,
+           F8_3, F_A2, F8_3, F8_3, I8_3, F_A2, I8, I1, I4_2,
+           I4, F8, I1, B1, B1, B_A3, I1, B1, I2, B1, boolean, int64, I8_2, I8_2, I8_2, I8_2, I8_2,
+           I8_4, I8_3, I8_2, I8_2, F8, boolean, types.Array(int64, 2, "A")),
       parallel=True, cache=True)
 def move_agents(seed, day,
                 active, agent_type, size, status, location, origin, days_displaced, wait_days,
@@ -682,14 +673,14 @@ def move_agents(seed, day,
                     _prefetch_journey(lo + np.int64(leaving[k + ROWS_AHEAD]), size, origin, wait_days, path,
                                       path_pos, link_km_left, cleared, has_documents)
                 i = lo + np.int64(leaving[k])
-                _count_row(-1, i, active, agent_type, status, location, origin, size, counts, exits, by_origin, rows)
+                count_row(-1, i, active, agent_type, status, location, origin, size, counts, exits, by_origin, rows)
                 _journey(np.uint64(i), seed, day, st[np.uint64(leaving[k])], agent_type, size, status, location,
                          origin, days_displaced, wait_days, path, path_pos, link_km_left, has_documents, p_continue,
                          (choice_cum, choice_total, choice_last, path_start),
                          (cleared, active, speed, path_nedges, path_edges, edge_to, edge_km, edge_mode,
                           edge_border, edge_open, border_allowed, loc_kind, loc_gated, loc_country),
                          flows_out[tid], crossings_out[tid], displaced_out[tid])
-                _count_row(1, i, active, agent_type, status, location, origin, size, counts, exits, by_origin, rows)
+                count_row(1, i, active, agent_type, status, location, origin, size, counts, exits, by_origin, rows)
             n_queued = 0
             n_settled = 0
             for k in range(n_picked):
@@ -716,7 +707,7 @@ def move_agents(seed, day,
             chunk = claim_block(claimed)
 
 
-@njit(int64(_I1, int8), parallel=True, cache=True)
+@njit(int64(I1, int8), parallel=True, cache=True)
 def count_of_type(agent_type, t):
     """Rows of type t, active or not: a parallel count where NumPy would compare, build a temporary the size of the
     population and count it (0.27 ms against 0.08 ms a day for 2.77 M rows on two threads)."""
@@ -726,7 +717,7 @@ def count_of_type(agent_type, t):
     return found
 
 
-@njit(_I8(_I8_2, _I8_2, int64, int64), cache=True)
+@njit(I8(I8_2, I8_2, int64, int64), cache=True)
 def listed_rows(row_lists, list_counts, k, n):
     """List k of `move_agents` (QUEUED ... QUEUED_STRANDS), in row order."""
     counted = SETTLED if k == SETTLED else QUEUED  # a list of the queued rows' facts is as long as theirs
@@ -816,7 +807,7 @@ def _bit_count(x):
     return (x * uint64(0x0101010101010101)) >> uint64(56)
 
 
-@njit(void(int64, int64, _B1, _I1, _I1, _I4, _I4, _I4, _I4, _F_A1, float64, _F8, _I8, _I8_4, _I8_3, _I8_2, _I8_2),
+@njit(void(int64, int64, B1, I1, I1, I4, I4, I4, I4, F_A1, float64, F8, I8, I8_4, I8_3, I8_2, I8_2),
       parallel=True, cache=True)
 def return_home(seed, day, active, agent_type, status, location, origin, days_displaced, size, return_logit,
                 time_weight, months_term, returned_out, by_place_status_type, exits_by_type_status,
@@ -911,7 +902,7 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
             chunk = claim_block(claimed)
 
 
-@njit(void(_I8, int64, _B1, _I1, _I1, _I4, _I4, _I4, _I8_4, _I8_3, _I8_2, _I8_2), cache=True, nogil=True)
+@njit(void(I8, int64, B1, I1, I1, I4, I4, I4, I8_4, I8_3, I8_2, I8_2), cache=True, nogil=True)
 def count_rows(rows, sign, active, agent_type, status, location, origin, size, by_place_status_type,
                exits_by_type_status, displaced_by_origin, row_counts):
     """Add (sign 1) or take out (-1) the listed rows' part of the day's counts (`tally`'s four outputs, in their
@@ -920,7 +911,7 @@ def count_rows(rows, sign, active, agent_type, status, location, origin, size, b
     counts, exits, by_origin, rows_counted = (by_place_status_type[0], exits_by_type_status[0],
                                               displaced_by_origin[0], row_counts[0])
     for k in range(rows.shape[0]):
-        _count_row(sign, rows[k], active, agent_type, status, location, origin, size, counts, exits, by_origin,
+        count_row(sign, rows[k], active, agent_type, status, location, origin, size, counts, exits, by_origin,
                    rows_counted)
 
 
@@ -941,8 +932,8 @@ def count_population_rows(pop, rows: np.ndarray, sign: int, counts: tuple[np.nda
                pop.origin, pop.size, *counts)
 
 
-@njit(void(_B1, _I1, _I1, _I4, _I4, _I4, _I8_4, _I8_3, _I8_2, _I8_2,
-           boolean, int64, int64, _I4, _F_A1, float64, _F8, _I8), parallel=True, cache=True)
+@njit(void(B1, I1, I1, I4, I4, I4, I8_4, I8_3, I8_2, I8_2,
+           boolean, int64, int64, I4, F_A1, float64, F8, I8), parallel=True, cache=True)
 def tally(active, agent_type, status, location, origin, size, by_place_status_type, exits_by_type_status,
           displaced_by_origin, row_counts, returning, seed, day, days_displaced, return_logit, time_weight,
           months_term, returned_out):

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from numba import boolean, float64, int64, njit, types, uint64, void
+from numba import njit, types, uint64, void
 
-_B1, _I8, _F8 = (types.Array(t, 1, "C") for t in (boolean, int64, float64))
+from .signatures import B1, F8, I8
 
 
 def ranked_fit(rows: np.ndarray, places: np.ndarray, sizes: np.ndarray, priority: np.ndarray,
@@ -41,7 +41,7 @@ def ranked_fit(rows: np.ndarray, places: np.ndarray, sizes: np.ndarray, priority
     return admitted
 
 
-@njit(types.Tuple((_B1, _I8, _I8))(_I8, _I8, _I8), cache=True, nogil=True)
+@njit(types.Tuple((B1, I8, I8))(I8, I8, I8), cache=True, nogil=True)
 def uncontested(places, sizes, slots):
     """Persons queued at each place (`demand`), the rows admitted because everyone at their place fits, and
     the rows of contested places (more persons than slots, and some slots), in queue order."""
@@ -64,7 +64,7 @@ def uncontested(places, sizes, slots):
     return admitted, contested[:k].copy(), persons
 
 
-@njit(void(_I8, _I8, _I8, _B1, _F8, _I8, _I8, _B1), cache=True, nogil=True)
+@njit(void(I8, I8, I8, B1, F8, I8, I8, B1), cache=True, nogil=True)
 def fit_contested(contested, all_places, sizes, priority, keys, demand, slots, admitted):
     """Decide the rows `contested` (queue positions, in order; keys[k] is the key of contested[k]) into
     `admitted`: each place's rows sorted by priority first, then the first 32 bits of the key, then
