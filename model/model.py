@@ -25,7 +25,7 @@ import numpy as np
 
 from . import kernels, rng
 from .admission import admit, gated_locations, queue_slots
-from .codes import HOME_STATUSES, AgentType, LocationKind, Phase, Status
+from .codes import AgentType, LocationKind, Phase, Status
 from .hosting import host_places, hostable, place_with_hosts
 from .population import Population
 from .recorder import Recorder
@@ -297,7 +297,7 @@ class CrisisModel(mesa.Model):
 
     def location_state(self, d: int) -> LocationState:
         tl = self.scenario.timeline
-        at_home = self._loc_status[:, list(HOME_STATUSES)].sum(axis=1)
+        at_home = self._at_home
         gone = self._displaced_by_origin
         with np.errstate(invalid="ignore", divide="ignore"):
             gone_share = np.where(gone + at_home > 0, gone / np.maximum(gone + at_home, 1), 0.0)
@@ -305,7 +305,7 @@ class CrisisModel(mesa.Model):
                              damage=tl.damage[d].astype(np.float64), aid=self.aid[None, :] * self.aid_reach,
                              push_bonus=self.push_bonus, pull_bonus=self.pull_bonus, border_open=self.border_open,
                              in_site=self._in_site,
-                             persons_at=self._loc_status.sum(axis=1),
+                             persons_at=self._persons_at,
                              site_capacity=self.site_capacity,
                              host_free=np.maximum(self._host_places - self._hosted, 0), gone_share=gone_share,
                              edge_open=self.edge_open)
@@ -434,18 +434,12 @@ class CrisisModel(mesa.Model):
         self.full_counts += 1
 
     def _read_counts(self) -> None:
-        """The model's view of the day's counts, summed over the threads' rows."""
-        T = len(AgentType)
-        by_place, exits, by_origin, rows = (part.sum(axis=0) for part in self._counts)
-        # by_place [L, S, T]: persons in the network by place, status and type; by place and status: the types
-        # added one by one (NumPy's sum over a last axis of three is ten times slower)
-        self._loc_status = sum(by_place[:, :, t] for t in range(T))
-        self._type_status = by_place.sum(axis=0).T + exits
-        self._displaced_by_origin = by_origin
+        """The model's view of the day's counts, summed over the threads' rows (`kernels.summed_counts`)."""
+        (self._loc_status, self._type_status, self._displaced_by_origin, rows, self._host_members, self._at_home,
+         self._persons_at) = kernels.summed_counts(*self._counts)
         self._rows_alive, self._rows_in_sites = (int(k) for k in rows)
         self._in_site = self._loc_status[:, Status.IN_SITE]
         self._hosted = self._loc_status[:, Status.HOSTED]
-        self._host_members = by_place[:, Status.AT_HOME, AgentType.HOST_HOUSEHOLD]
         self._host_places = host_places(self._host_members, self.hosting_spare_share)
 
     def _record(self, d: int) -> None:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from crisisflow.model import kernels
-from crisisflow.model.codes import N_STATUS, N_TYPE, AgentType, Status
+from crisisflow.model.codes import HOME_STATUSES, N_STATUS, N_TYPE, AgentType, Status
 from crisisflow.model.model import CrisisModel
 
 from conftest import SHARED_FLEE
@@ -63,6 +63,9 @@ def assert_counts_kept(model: CrisisModel, when: str) -> None:
     np.testing.assert_array_equal(model._displaced_by_origin, full["by_origin"], err_msg=f"by origin {when}")
     np.testing.assert_array_equal(model._host_members, by_place[:, Status.AT_HOME, AgentType.HOST_HOUSEHOLD],
                                   err_msg=f"host members {when}")
+    np.testing.assert_array_equal(model._at_home, by_place[:, list(HOME_STATUSES)].sum(axis=(1, 2)),
+                                  err_msg=f"at home {when}")
+    np.testing.assert_array_equal(model._persons_at, by_place.sum(axis=(1, 2)), err_msg=f"persons by place {when}")
     assert (model._rows_alive, model._rows_in_sites) == tuple(full["rows"]), when
 
 
