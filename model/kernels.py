@@ -945,6 +945,18 @@ def count_rows(rows, sign, active, agent_type, status, location, origin, size, b
                    rows_counted)
 
 
+@njit(boolean(I8_4, int64), cache=True)
+def any_of_type(by_place_status_type, t):
+    """Whether the day's kept counts (`tally`'s by place, status and type, a row per thread) hold anyone of type t
+    in the network: their sum over the threads, places and statuses not 0 (a count is never below 0 once summed)."""
+    persons = 0
+    for k in range(by_place_status_type.shape[0]):
+        for loc in range(by_place_status_type.shape[1]):
+            for s in range(by_place_status_type.shape[2]):
+                persons += by_place_status_type[k, loc, s, t]
+    return persons != 0
+
+
 @njit(types.Tuple((I8_2, I8_2, I8, I8, I8, I8, I8))(I8_4, I8_3, I8_2, I8_2), cache=True)
 def summed_counts(by_place_status_type, exits_by_type_status, displaced_by_origin, row_counts):
     """The day's counts (`tally`'s four outputs, a row per thread) summed over the threads' rows, as the model reads

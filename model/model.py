@@ -358,14 +358,15 @@ class CrisisModel(mesa.Model):
         """The agent types that need choice tables today. IDPs always: observed displacement enters as IDPs, and
         host households that leave home choose as the IDPs they become (they have no tables of their own).
         Migrants where any is in the network (half of haiti_2010's choice tables were for the migrants it has none
-        of): read from the day's kept counts (0.04 ms) where nothing outside the stages changed rows since the last
-        full count, else counted over the rows, active or not (code may have written any row). Counting the rows
+        of): read from the day's kept counts (`kernels.any_of_type`, 0.05 ms a day against 0.10 for NumPy's sum of
+        the threads' rows on the persons scenario's late days) where nothing outside the stages changed rows since the
+        last full count, else counted over the rows, active or not (code may have written any row). Counting the rows
         every day took 0.1 ms of mali2012's 1 ms day on one thread, and on two a wake of the second thread (0.07 ms
         however few the rows)."""
         choosing = np.zeros(len(AgentType), dtype=np.bool_)
         choosing[AgentType.IDP] = True
         if self._counts_current():
-            choosing[AgentType.MIGRANT] = self._counts[0][..., AgentType.MIGRANT].sum(axis=0).any()
+            choosing[AgentType.MIGRANT] = kernels.any_of_type(self._counts[0], int(AgentType.MIGRANT))
         else:
             choosing[AgentType.MIGRANT] = kernels.count_of_type(self.population.agent_type,
                                                                 np.int8(AgentType.MIGRANT)) > 0

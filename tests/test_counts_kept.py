@@ -165,6 +165,19 @@ def test_an_operation_that_does_not_keep_the_counts_brings_a_full_count() -> Non
     assert model.full_counts == model.days + 1
 
 
+def test_any_of_type_sums_the_threads_rows() -> None:
+    """`kernels.any_of_type` reads the threads' rows summed: one person of the type anywhere counts; a thread's
+    addition that another's removal cancels does not."""
+    counts = kernels.zero_counts(5, 2)[0]
+    counts[0, 3, Status.IN_SITE, AgentType.MIGRANT] = 1
+    counts[1, 3, Status.IN_SITE, AgentType.MIGRANT] = -1
+    counts[1, 1, Status.WAITING, AgentType.IDP] = 7
+    assert not kernels.any_of_type(counts, int(AgentType.MIGRANT))
+    counts[1, 4, Status.AT_HOME, AgentType.MIGRANT] = 1
+    assert kernels.any_of_type(counts, int(AgentType.MIGRANT)) and kernels.any_of_type(counts, int(AgentType.IDP))
+    assert not kernels.any_of_type(counts, int(AgentType.HOST_HOUSEHOLD))
+
+
 def test_migrants_get_choice_tables_while_any_is_in_the_network() -> None:
     """`CrisisModel._choosing_types` reads the kept counts: migrants choose while any is active in the network, here
     until every one is taken out of it by code that keeps the counts (`CrisisModel.rows_changing`)."""

@@ -19,6 +19,12 @@ def host(pop, places, hosted, seed, day):
     return place_with_hosts(pop, rows, places, hosted, seed=seed, day=day)
 
 
+def test_hostable_towns_with_a_free_place():
+    """Towns where hosting places exceed the hosted persons; not full towns, not sites (whatever their places)."""
+    at = hostable(KINDS, np.array([2, 3, 5, 1]), np.array([1, 3, 0, 0]))
+    assert at.dtype == np.bool_ and at.tolist() == [True, False, False, True]
+
+
 def test_host_places_floor_of_share():
     assert host_places(np.array([10, 7, 0, 4]), 0.2).tolist() == [2, 1, 0, 0]
 
