@@ -535,8 +535,9 @@ def _list_marked_words(words, first, returnable, word_list, picked, k):
 
     The words that hold a mark are found first, into `word_list` (room for a number per word), by a loop without a
     branch: each word's number written, and kept by adding whether it holds a mark; only those words are looked
-    into. Late in a recovery, with a returnable row in one word of seven, a loop that looked into every word took
-    most of the returns' time (captured day 250: 1.15 of 1.80 ms on one thread)."""
+    into. Late in a recovery, with a returnable row in one word of seven, a loop that looked into every word was
+    the largest part of the returns (captured day 250, one thread: about 0.8 of the pass's 1.8 ms, found by leaving
+    the listing out)."""
     n_words = 0
     for w in range(words.shape[0]):
         word_list[n_words] = w
@@ -963,8 +964,8 @@ def summed_counts(by_place_status_type, exits_by_type_status, displaced_by_origi
     them: persons by place and status, persons by type and status (those who left the network included), displaced
     persons by origin, rows (active, in sites), and by place the host household members at home, the persons at
     home and all persons. One pass over the threads' rows, where NumPy made a sum and a temporary for each (the
-    persons scenario's late days, the stage timer on two threads: the counts read and the places' state 0.27-0.31
-    and 0.13-0.14 ms a day -> 0.22 and 0.07)."""
+    persons scenario's late days, the stage timer on two threads: the counts read and the places' state 0.28-0.32
+    and 0.13-0.15 ms a day -> 0.22-0.25 and 0.06-0.08)."""
     n_threads, n_loc, n_status, n_type = by_place_status_type.shape
     by_place_status = np.zeros((n_loc, n_status), dtype=np.int64)
     by_type_status = np.zeros((n_type, n_status), dtype=np.int64)
