@@ -82,10 +82,10 @@ def _host_rows(rows, free, seed, day, active, agent_type, status, location, orig
         if taken[k]:
             i = rows[k]
             count_row(-1, i, active, agent_type, status, location, origin, size, counts, exits, by_origin,
-                       rows_counted)
+                      rows_counted)
             status[i] = _HOSTED
             count_row(1, i, active, agent_type, status, location, origin, size, counts, exits, by_origin,
-                       rows_counted)
+                      rows_counted)
             persons += sizes[k]
     return persons
 

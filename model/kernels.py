@@ -943,7 +943,7 @@ def count_rows(rows, sign, active, agent_type, status, location, origin, size, b
                                               displaced_by_origin[0], row_counts[0])
     for k in range(rows.shape[0]):
         count_row(sign, rows[k], active, agent_type, status, location, origin, size, counts, exits, by_origin,
-                   rows_counted)
+                  rows_counted)
 
 
 @njit(boolean(I8_4, int64), cache=True)
