@@ -339,10 +339,11 @@ def _journey(i, seed, day, s, agent_type, size, status, location, origin, days_d
     t = agent_type[i]
     loc = location[i]
     docs = 1 if has_documents[i] else 0
+    key = rng.agent_day(seed, i, day)  # the day's draws for this row take one step each from it
     if s != _ON_THE_MOVE:  # it decided to leave today
         at_home = s <= _LAST_HOME
         t_move = _IDP if t == _HOST else t  # a host household that moves does so as the IDP it becomes
-        p = choose_path(loc, t_move, docs, rng.uniform(seed, i, day, rng.CHOOSE), path_start,
+        p = choose_path(loc, t_move, docs, rng.uniform_of(key, rng.CHOOSE), path_start,
                         choice_cum, choice_total, choice_last)
         if p < 0:
             if at_home:
@@ -366,9 +367,9 @@ def _journey(i, seed, day, s, agent_type, size, status, location, origin, days_d
             return
         loc = location[i]
         pc = p_continue[t, loc]
-        if not (pc > 0.0) or rng.uniform(seed, i, day, rng.CONTINUE + leg) >= pc:
+        if not (pc > 0.0) or rng.uniform_of(key, rng.CONTINUE + leg) >= pc:
             return
-        p = choose_path(loc, _IDP if t == _HOST else t, docs, rng.uniform(seed, i, day, rng.CHOOSE_AGAIN + leg),
+        p = choose_path(loc, _IDP if t == _HOST else t, docs, rng.uniform_of(key, rng.CHOOSE_AGAIN + leg),
                         path_start, choice_cum, choice_total, choice_last)
         if p < 0:
             return

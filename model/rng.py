@@ -46,18 +46,26 @@ def splitmix64(x):
 
 
 @njit(cache=True, inline="always")
-def hash4(seed, agent, day, purpose):
-    """Chain the four counters through splitmix64 into one 64-bit value."""
+def agent_day(seed, agent, day):
+    """The first three counters chained through splitmix64: the key of an agent's day, from which each purpose's
+    draw takes one more step (`uniform_of`). A journey draws for several purposes (the choice of a path, moving on,
+    choosing again) and hashes its key once (the persons scenario's day 40: movement pass 24.5 -> 24.2 ms on one
+    thread, 14.9 -> 14.6 on two, medians of 15 on a captured state, identical outputs)."""
     h = splitmix64(uint64(seed))
     h = splitmix64(h ^ uint64(agent))
-    h = splitmix64(h ^ uint64(day))
-    return splitmix64(h ^ uint64(purpose))
+    return splitmix64(h ^ uint64(day))
+
+
+@njit(cache=True, inline="always")
+def uniform_of(key, purpose):
+    """A float in [0, 1) with 53 random bits: the draw for `purpose` of an agent's day (`agent_day`)."""
+    return float(splitmix64(key ^ uint64(purpose)) >> uint64(11)) * _INV_2_53
 
 
 @njit(cache=True, inline="always")
 def uniform(seed, agent, day, purpose):
-    """A float in [0, 1) with 53 random bits."""
-    return float(hash4(seed, agent, day, purpose) >> uint64(11)) * _INV_2_53
+    """A float in [0, 1) with 53 random bits: `uniform_of` the agent's day."""
+    return uniform_of(agent_day(seed, agent, day), purpose)
 
 
 @njit(float64[::1](uint64, int64[::1], uint64, uint64), cache=True, nogil=True)
