@@ -354,6 +354,7 @@ def bench(quick: bool = False, seed: int = 0) -> dict:
         "quick": quick,
         "cores": os.cpu_count(),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
+        "numpy_madvise_hugepage": os.environ.get("NUMPY_MADVISE_HUGEPAGE", ""),
         "threading_layer": _threading_layer(),
         "loadavg_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "bench_s": round(time.perf_counter() - t_start, 1),
