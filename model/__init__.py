@@ -1,11 +1,20 @@
 """crisisflow's simulation core: network, crisis timeline, population arrays, Numba kernels, CrisisModel."""
 
+import importlib
 import os
 
-try:
-    from numpy._core.multiarray import _set_madvise_hugepage
-except ImportError:  # NumPy 1.x
-    from numpy.core.multiarray import _set_madvise_hugepage
+
+def _numpy_huge_pages(enabled: bool) -> None:
+    """Switch NumPy's request for transparent huge pages for new arrays (NumPy 2: numpy._core, 1.x: numpy.core);
+    a NumPy without the switch is left as it is."""
+    for module in ("numpy._core.multiarray", "numpy.core.multiarray"):
+        try:
+            switch = importlib.import_module(module)._set_madvise_hugepage
+        except (ImportError, AttributeError):
+            continue
+        switch(enabled)
+        return
+
 
 # Idle Numba (OpenMP) threads sleep instead of spinning: on a shared or busy machine a spinning waiter
 # stalls short parallel kernels by milliseconds each (measured: rules=flee on mali2012 7.2 s -> 0.9 s).
@@ -20,4 +29,4 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # setting wins.
 if "NUMPY_MADVISE_HUGEPAGE" not in os.environ:
     os.environ["NUMPY_MADVISE_HUGEPAGE"] = "0"  # for child processes (NumPy reads it as it is imported)
-    _set_madvise_hugepage(False)  # for this one, whose NumPy read it already
+    _numpy_huge_pages(False)  # for this one, whose NumPy read it already
