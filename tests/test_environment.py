@@ -7,8 +7,10 @@ import sys
 
 import pytest
 
+# NumPy is imported first, as a user's script would: it has read NUMPY_MADVISE_HUGEPAGE before crisisflow sets it
 PROBE = """
 import os
+import numpy
 import crisisflow.model
 try:
     from numpy._core.multiarray import _set_madvise_hugepage
