@@ -4,16 +4,16 @@ import importlib
 import os
 
 
-def _numpy_huge_pages(enabled: bool) -> None:
-    """Switch NumPy's request for transparent huge pages for new arrays (NumPy 2: numpy._core, 1.x: numpy.core);
-    a NumPy without the switch is left as it is."""
+def _numpy_huge_pages(enabled: bool) -> bool | None:
+    """Switch NumPy's request for transparent huge pages for new arrays (NumPy 2: numpy._core, 1.x: numpy.core) and
+    return the setting it had; a NumPy without the switch is left as it is (None)."""
     for module in ("numpy._core.multiarray", "numpy.core.multiarray"):
         try:
             switch = importlib.import_module(module)._set_madvise_hugepage
         except (ImportError, AttributeError):
             continue
-        switch(enabled)
-        return
+        return switch(enabled)
+    return None
 
 
 # Idle Numba (OpenMP) threads sleep instead of spinning: on a shared or busy machine a spinning waiter

@@ -12,11 +12,7 @@ PROBE = """
 import os
 import numpy
 import crisisflow.model
-try:
-    from numpy._core.multiarray import _set_madvise_hugepage
-except ImportError:
-    from numpy.core.multiarray import _set_madvise_hugepage
-print(_set_madvise_hugepage(True), os.environ["OMP_WAIT_POLICY"])
+print(crisisflow.model._numpy_huge_pages(True), os.environ["OMP_WAIT_POLICY"])  # the setting it found
 """
 
 
