@@ -95,15 +95,25 @@ def queue_priority(pop: Population, rows: np.ndarray) -> np.ndarray:
                        pop.trafficking_victim)
 
 
+def eligible_rows(queued: np.ndarray, places: np.ndarray, filters=()) -> np.ndarray:
+    """bool [len(queued)]: the queued rows that every filter lets be admitted today. `filters` are callables
+    (queued rows, their places) -> mask, added by operations (evacuation eligibility, for example); they read, never
+    write."""
+    eligible = np.ones(len(queued), dtype=np.bool_)
+    for allowed in filters:
+        eligible &= allowed(queued, places)
+    return eligible
+
+
 def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, seed: int, day: int,
-          stranded_after: int, filters=(), counts: tuple[np.ndarray, ...] | None = None,
+          stranded_after: int, eligible: np.ndarray | None = None, counts: tuple[np.ndarray, ...] | None = None,
           facts: tuple[np.ndarray, ...] | None = None) -> AdmissionResult:
     """Admit the queued agents (rows waiting or stranded, in row order); those left waiting count another day,
     and become stranded past the threshold.
 
     Referred persons and the vulnerable (unaccompanied children, victims of trafficking) go first.
-    `filters` are callables (queued rows, their locations) -> mask of rows that may be admitted today
-    (evacuation eligibility, for example); the others keep their place in the queue; they read, never write.
+    `eligible` says which queued rows may be admitted today (`eligible_rows`; None: all); the others keep their
+    place in the queue.
     `counts`, the model's day's counts (`kernels.tally`'s four outputs), move the rows whose status changes.
     `facts`: the place, size and type of each queued row and whether it becomes stranded today unless admitted, as
     the movement pass listed them beside the rows, having counted the day's wait (`kernels.move_agents`); without
@@ -118,9 +128,8 @@ def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, 
         facts = queued_facts(queued, pop.location, pop.size, pop.agent_type, pop.status, pop.wait_days,
                              stranded_after)
     places, sizes, agent_types, strands = (np.ascontiguousarray(f, dtype=np.int64) for f in facts)
-    eligible = np.ones(len(queued), dtype=np.bool_)
-    for allowed in filters:
-        eligible &= allowed(queued, places)
+    if eligible is None:
+        eligible = np.ones(len(queued), dtype=np.bool_)
     admitted_persons = np.zeros(net.n_locations, dtype=np.int64)
     evacuated = _admit_queue(queued, places, sizes, agent_types, strands, eligible,
                              np.ascontiguousarray(slots, dtype=np.int64), np.uint64(seed), np.uint64(day), pop.referred,

@@ -24,7 +24,7 @@ import numba
 import numpy as np
 
 from . import kernels, rng
-from .admission import admit, gated_locations, queue_slots
+from .admission import admit, eligible_rows, gated_locations, queue_slots
 from .codes import AgentType, LocationKind, Phase, Status
 from .hosting import host_places, hostable, place_with_hosts
 from .population import Population
@@ -204,25 +204,31 @@ class CrisisModel(mesa.Model):
         free hosting places. The two change different rows (admission the queued; hosting the listed self-settled
         rows, which admission neither reads nor makes: nobody queues in towns) and neither reads what the other
         writes, so on two threads hosting runs beside admission, on a helper thread, counting into the second
-        thread's row of the day's counts: the results are the same either way. Not where operations filter the
-        queue: their code reads the rows during admission, and sees them as hosting has not yet changed them."""
+        thread's row of the day's counts: the results are the same either way. Operations that filter the queue
+        (`admission_filters`) read the rows before hosting starts, so they see them as when admission ran first
+        (libya_2011, whose evacuation filters the queue: admission and hosting, medians of five runs taking turns,
+        0.57 -> 0.46 s a run)."""
         self.evacuated_today = np.empty(0, dtype=np.int64)  # rows evacuated today, for after-admission policies
         admitting = bool(gated.any())  # nobody queues where no place admits by capacity
         hosting = None
         if len(settled):
             hosting = functools.partial(place_with_hosts, self.population, settled, self._host_places, self._hosted,
                                         self.seed_value, d)
-        slots = None  # before hosting starts beside: NumPy steps on this thread would wait for the helper's
+        # before hosting starts beside: NumPy steps on this thread would wait for the helper's, and filters see the rows
+        # as hosting has not yet changed them
+        slots = eligible = None
         if admitting:
             slots = queue_slots(self.network, self._in_site, self._admission_capacity(), self.throughput)
+            if self.admission_filters:
+                eligible = eligible_rows(queued, queued_facts[0], self.admission_filters)
         beside = None
-        if hosting is not None and admitting and not self.admission_filters and numba.get_num_threads() > 1:
+        if hosting is not None and admitting and numba.get_num_threads() > 1:
             beside = _helper_thread().submit(hosting, tuple(part[1:] for part in self._counts))
             hosting = None
         try:
             if admitting:
                 result = admit(self.population, self.network, queued, slots, self.seed_value, d,
-                               self.scenario.stranded_after_days, self.admission_filters, self._counts, queued_facts)
+                               self.scenario.stranded_after_days, eligible, self._counts, queued_facts)
                 self.evacuated_today = result.evacuated_rows
                 self._record_evacuations(d, result.evacuated_rows)
         finally:

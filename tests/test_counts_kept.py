@@ -205,11 +205,28 @@ def test_migrants_get_choice_tables_while_any_is_in_the_network() -> None:
     assert model.full_counts == 1  # read from the kept counts every day
 
 
+def filtered_queue(model: CrisisModel, seen: list) -> CrisisModel:
+    """`model` with an operation's admission filter that keeps every third queued row out and notes the digest of
+    every row's status each time it reads the queue, a few milliseconds after it is called (by when hosting, had it
+    started beside, would have changed rows)."""
+    import hashlib
+
+    def every_third_waits(rows: np.ndarray, places: np.ndarray) -> np.ndarray:
+        time.sleep(0.005)
+        seen.append(hashlib.sha256(model.population.status.tobytes()).hexdigest())
+        return rows % 3 != 0
+
+    model.admission_filters.append(every_third_waits)
+    return model
+
+
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two Numba threads")
-def test_hosting_beside_admission_gives_the_results_of_one_after_the_other(monkeypatch) -> None:
+@pytest.mark.parametrize("filtered", [False, True], ids=["no filter", "an operation filters the queue"])
+def test_hosting_beside_admission_gives_the_results_of_one_after_the_other(monkeypatch, filtered: bool) -> None:
     """On two threads hosting runs beside admission on a helper thread, counting into the second thread's row of
     the day's counts (`CrisisModel._admit_and_host`): the same records, rows and kept counts as on one thread,
-    where one runs after the other."""
+    where one runs after the other. An operation's filter of the queue reads the rows before hosting starts: it
+    sees every row as on one thread, where hosting comes after admission."""
     from crisisflow.model import model as model_module
 
     monkeypatch.setattr(model_module, "SERIAL_BELOW_ROWS", 0)  # its days really run on two threads
@@ -225,17 +242,21 @@ def test_hosting_beside_admission_gives_the_results_of_one_after_the_other(monke
     submit = pool.submit
     monkeypatch.setattr(pool, "submit", lambda *args: beside.append(1) or submit(*args))
     runs = {}
+    seen = {1: [], 2: []}
     before = numba.get_num_threads()
     try:
         for threads in (1, 2):
             numba.set_num_threads(threads)
             runs[threads] = model = synthetic(days=130)
+            if filtered:
+                filtered_queue(model, seen[threads])
             run_checking(model)
             if threads == 1:
                 assert not beside
     finally:
         numba.set_num_threads(before)
     assert len(beside) > 30  # the days with both queues and self-settled rows to host (47)
+    assert seen[1] == seen[2] and (len(seen[1]) > 30) == filtered
     one, two = runs[1], runs[2]
     for name in ("loc_status", "type_status", "flows", "returned", "evacuated", "host_places"):
         assert np.array_equal(getattr(one.recorder, name), getattr(two.recorder, name)), name
