@@ -392,12 +392,15 @@ def _prefetch_journey(i, size, origin, wait_days, path, path_pos, link_km_left, 
 @njit(cache=True, inline="always")
 def _anyone(counts, loc, s, t):
     """Whether the day's kept counts (`tally`'s by place, status and type, a row per thread) hold anyone of type t
-    with status s at place loc: any thread's count there not 0. (One thread's additions and another's removals may
-    cancel out; such a place counts as held, which only loosens the bound.)"""
+    with status s at place loc: their sum over the threads' rows not 0. Not any one thread's row: a row counted
+    out of a place by one thread and into it by another leaves both rows off 0, and as the threads claim blocks
+    in no fixed order the rows drift apart over a run. Read thread by thread, the places ever left by someone
+    still counted as held: on the persons scenario's day 40 the host households' bound at home read 0.715
+    where the places they stand at give at most 0.135, and libya_2011's migrants 0.997 against 0.180."""
+    persons = 0
     for k in range(counts.shape[0]):
-        if counts[k, loc, s, t] != 0:
-            return True
-    return False
+        persons += counts[k, loc, s, t]
+    return persons != 0
 
 
 @njit(cache=True)

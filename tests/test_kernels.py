@@ -331,9 +331,10 @@ def test_numba_and_numpy_agree_over_days(hops: int, quiet: bool) -> None:
     assert np.any(start["days_displaced"] != fast["days_displaced"])
 
 
-def test_quiet_bounds_take_the_places_held_in_any_threads_counts() -> None:
-    """A place counts as held where any thread's row of the kept counts has someone there (the kernels count into
-    the row of the thread that ran the block); where the counts may be out of date, every place counts."""
+def test_quiet_bounds_take_the_places_held_in_the_threads_summed_counts() -> None:
+    """A place counts as held where the threads' rows of the kept counts sum to someone there (the kernels count into
+    the row of the thread that ran the block, so one thread may count a row out of a place that another counted in:
+    both rows are then off 0 and nobody is there); where the counts may be out of date, every place counts."""
     L = 4
     p = np.zeros((N_TYPE, N_STATUS, L))
     p[AgentType.IDP, Status.IN_SITE] = [0.1, 0.5, 0.9, 0.3]
@@ -344,6 +345,8 @@ def test_quiet_bounds_take_the_places_held_in_any_threads_counts() -> None:
     counts[0, 3, Status.IN_SITE, AgentType.IDP] = 2
     counts[0, 0, Status.RETURNED, AgentType.IDP] = 1
     counts[1, 1, Status.RETURNED, AgentType.MIGRANT] = 3  # another type's: not held for IDPs
+    counts[0, 2, Status.IN_SITE, AgentType.IDP] = 5  # counted in by one thread, out by the other: not held
+    counts[1, 2, Status.IN_SITE, AgentType.IDP] = -5
     held = kernels._quiet_bounds(p, counts, True)
     np.testing.assert_array_equal(held[AgentType.IDP], [0.2, 0.5])  # at home: place 0; in a site or hosted: 1, 3
     np.testing.assert_array_equal(held[AgentType.MIGRANT], [0.0, 0.0])
