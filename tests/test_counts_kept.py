@@ -2,6 +2,7 @@
 each day; and a full count after any day on which other code read or wrote the rows."""
 from __future__ import annotations
 
+import hashlib
 import time
 import warnings
 
@@ -209,8 +210,6 @@ def filtered_queue(model: CrisisModel, seen: list) -> CrisisModel:
     """`model` with an operation's admission filter that keeps every third queued row out and notes the digest of
     every row's status each time it reads the queue, a few milliseconds after it is called (by when hosting, had it
     started beside, would have changed rows)."""
-    import hashlib
-
     def every_third_waits(rows: np.ndarray, places: np.ndarray) -> np.ndarray:
         time.sleep(0.005)
         seen.append(hashlib.sha256(model.population.status.tobytes()).hexdigest())

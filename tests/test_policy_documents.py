@@ -55,22 +55,26 @@ def test_issuing_counts_persons_by_date_and_nationality(tmp_path):
     assert not pop.has_documents[pop.nationality == 1].any()
 
 
-def test_waiting_migrants_get_documents_first(tmp_path):
-    model = border_model(tmp_path, ConsularDocuments(issuing_points=[{"location": "A", "per_day": 2}]), days=3,
+def consulate_at_a(tmp_path, per_day: int, rows: np.ndarray, status: Status) -> CrisisModel:
+    """No hazard, the 20 undocumented migrants at A, a consulate there issuing `per_day`; `rows` set to `status`
+    before one day."""
+    model = border_model(tmp_path, ConsularDocuments(issuing_points=[{"location": "A", "per_day": per_day}]), days=3,
                          events=[])
-    queued = np.array([4, 11])
-    model.population.status[queued] = Status.WAITING
+    model.population.status[rows] = status
     model.step()
+    return model
+
+
+def test_waiting_migrants_get_documents_first(tmp_path):
+    queued = np.array([4, 11])
+    model = consulate_at_a(tmp_path, 2, queued, Status.WAITING)
     assert np.nonzero(model.population.has_documents)[0].tolist() == queued.tolist()
 
 
 def test_migrants_passing_through_an_issuing_place_get_none(tmp_path):
     """A consulate issues to the undocumented migrants staying at its place, not to those on the move through it."""
-    model = border_model(tmp_path, ConsularDocuments(issuing_points=[{"location": "A", "per_day": 20}]), days=3,
-                         events=[])
     passing = np.array([3, 7])
-    model.population.status[passing] = Status.ON_THE_MOVE
-    model.step()
+    model = consulate_at_a(tmp_path, 20, passing, Status.ON_THE_MOVE)
     assert np.nonzero(~model.population.has_documents)[0].tolist() == passing.tolist()
     assert series(model)["undocumented_migrants", ""][0] == 2
 
