@@ -429,13 +429,21 @@ def _of_type(t, migrant, idp, host):
 
 
 @njit(cache=True, inline="always")
-def _bound(s, t, bounds):
+def _bound(s, t, bounds, always, never):
     """A row's quiet bound (`_quiet_bounds`, as the tuple of its six values) by status s and type t, as selects;
-    2 for the rows that act whatever their draw (on the move, self-settled, queued), -1 for those that left."""
+    `always` for the rows that act whatever their draw (on the move, self-settled, queued), `never` for those that
+    left."""
     home_m, home_i, home_h, site_m, site_i, site_h = bounds
     return (_of_type(t, home_m, home_i, home_h) if s <= _LAST_HOME
             else _of_type(t, site_m, site_i, site_h) if (s == _IN_SITE) | (s == _HOSTED)
-            else 2.0 if s < _FIRST_EXIT else -1.0)
+            else always if s < _FIRST_EXIT else never)
+
+
+@njit(cache=True, inline="always")
+def _coarse_threshold(bound):
+    """The coarse bytes (`rng.below`) under which a draw may fall under `bound`: a byte c may give a draw under it
+    only where c < 256 x bound."""
+    return np.int32(min(np.ceil(max(bound, 0.0) * 256.0), 256.0))
 
 
 @njit(cache=True, inline="always")
@@ -447,21 +455,17 @@ def wait_another_day(i, s, wait_days, stranded_after):
     return (wait_days[i] >= stranded_after) & (s != _STRANDED)
 
 
-#: keep the day's draws to leave when more than this share of the persons in the network may need theirs again
-#: (see `_keep_draws`)
-KEEP_DRAWS_SHARE = 1 / 40
+#: pick the marked rows one by one when more than this share of the persons in the network may be marked, else
+#: word by word (see `_many_marked`)
+MANY_MARKED_SHARE = 1 / 40
 
 
 @njit(cache=True)
-def _keep_draws(bounds, persons_by_type_status):
-    """Whether the movement pass keeps each row's draw to leave for its marked rows, or draws again for them.
-
-    Keeping them writes a float per row (a tenth of the pass on a quiet day); drawing again costs a hash per
-    marked row that may leave (about 8 ns on one thread, against 0.2 ns a row for the writes): the pass keeps
-    them where the persons expected to be marked, by type and status as last counted (a speed choice only: the
-    draws are the same either way), exceed KEEP_DRAWS_SHARE of those in the network. Per day on two threads, the
-    persons scenario's captured states, keeping / drawing again: day 3 4.54 / 3.82 ms, day 40 19.6 / 24.1, day
-    120 9.40 / 9.32, day 250 5.75 / 5.37."""
+def _many_marked(thresholds, persons_by_type_status):
+    """Whether the movement pass picks its marked rows one by one (`_picked`) or from the words that hold a mark
+    (`_picked_sparse`): one by one where the persons expected to be marked, by type and status as last counted
+    (a speed choice only: the rows picked are the same either way), exceed MANY_MARKED_SHARE of those in the
+    network."""
     expected = 0.0
     total = 0.0
     for t in range(persons_by_type_status.shape[0]):
@@ -469,22 +473,36 @@ def _keep_draws(bounds, persons_by_type_status):
             persons = persons_by_type_status[t, s]
             total += persons
             if s != _ON_THE_MOVE:  # a row on the move travels whatever its draw
-                expected += persons * min(_bound(np.int8(s), np.int8(t), bounds), 1.0)
-    return expected > KEEP_DRAWS_SHARE * total
+                expected += persons * _bound(np.int8(s), np.int8(t), thresholds, 256, 0) / 256.0
+    return expected > MANY_MARKED_SHARE * total
 
 
 @njit(cache=True, inline="always")
-def _mark_block(seed, day, lo, act, typ, st, displaced_days, bounds, mark, draw, keep_draws):
-    """On vector lanes, over a block's rows (from row lo): the draw to leave, the day counted for the displaced, the
-    rows that may act marked (below their bound a row may leave; the rows on the move or listed act whatever their
-    draw); the draws kept in `draw` where `keep_draws` (a constant where this is inlined)."""
+def _coarse_block(seed, day, purpose, lo, hi, words):
+    """The coarse bytes of the draws for `purpose` (`rng.below`) of rows lo..hi-1, a byte a row: the words of the
+    groups of eight rows they fall in, written to `words` and read as bytes from row lo's."""
+    first = lo >> 3
+    n_groups = ((hi - 1) >> 3) - first + 1 if hi > lo else 0
+    for g in range(n_groups):
+        words[g] = rng.group_bits(seed, first + g, day, purpose)
+    return words[:n_groups].view(np.uint8)[lo & 7: (lo & 7) + (hi - lo)]
+
+
+@njit(cache=True, inline="always")
+def _coarse_byte(seed, day, purpose, row):
+    """One row's coarse byte for `purpose` (`rng.below`), where its block's are not at hand."""
+    return np.uint8((rng.group_bits(seed, row >> 3, day, purpose) >> uint64(8 * (row & 7))) & uint64(0xFF))
+
+
+@njit(cache=True, inline="always")
+def _mark_block(act, typ, st, coarse, displaced_days, thresholds, mark):
+    """On vector lanes, over a block's rows: the day counted for the displaced, and the rows that may act marked:
+    a row may leave where its coarse byte is under its group's threshold (`_coarse_threshold` of its quiet bound);
+    the rows on the move or listed act whatever their draw."""
     for j in range(act.shape[0]):
         s = st[j]
-        u = rng.uniform(seed, lo + j, day, rng.LEAVE)
         displaced_days[j] += np.int32(act[j] & (s > _LAST_HOME) & (s < _FIRST_EXIT))
-        if keep_draws:
-            draw[j] = u
-        mark[j] = act[j] & (u < _bound(s, typ[j], bounds))
+        mark[j] = act[j] & (np.int32(coarse[j]) < _bound(s, typ[j], thresholds, np.int32(256), np.int32(0)))
 
 
 @njit(cache=True, inline="always")
@@ -593,7 +611,7 @@ def count_row(sign, i, active, agent_type, status, location, origin, size, count
 @njit(void(int64, int64, B1, I1, I4, I1, I4, I4, I4, I4, I4, I1, F4, B1, B1,
            F8_3, F_A2, F8_3, F8_3, I8_3, F_A2, I8, I1, I4_2,
            I4, F8, I1, B1, B1, B_A3, I1, B1, I2, B1, boolean, int64, I8_2, I8_2, I8_2, I8_2, I8_2,
-           I8_4, I8_3, I8_2, I8_2, F8, boolean, types.Array(int64, 2, "A")),
+           I8_4, I8_3, I8_2, I8_2, boolean, types.Array(int64, 2, "A")),
       parallel=True, cache=True)
 def move_agents(seed, day,
                 active, agent_type, size, status, location, origin, days_displaced, wait_days,
@@ -603,7 +621,7 @@ def move_agents(seed, day,
                 edge_to, edge_km, edge_mode, edge_border, edge_open, border_allowed,
                 loc_kind, loc_gated, loc_country, loc_hostable, waits_counted, stranded_after,
                 flows_out, crossings_out, displaced_out, row_lists, list_counts,
-                by_place_status_type, exits_by_type_status, displaced_by_origin, row_counts, draws, counts_current,
+                by_place_status_type, exits_by_type_status, displaced_by_origin, row_counts, counts_current,
                 persons_by_type_status):
     """Stay or leave, choose a path, travel within the day's budget, arrive; move on from towns with distance left.
 
@@ -630,7 +648,8 @@ def move_agents(seed, day,
 
     Most rows have nothing to do on most days: at home or in a site, their draw to leave is above the highest
     probability to leave of their type and status group (`_quiet_bounds`). A first loop over a block, on vector
-    lanes, draws for every row, counts the day for the displaced and marks the rows that may act; the marked rows
+    lanes, reads every row's coarse draw (below), counts the day for the displaced and marks the rows that may act;
+    the marked rows
     are picked without a branch, and only they take the row-by-row path. On the Haiti-like persons scenario, per
     day on two threads, against one row-by-row loop over every row (medians of 15 on the same states, with the
     marks first kept in the draws): 2.8 against 4.8 ms on day 3 (nobody may leave yet), 13.7 against 13.9 on day
@@ -647,12 +666,17 @@ def move_agents(seed, day,
     Flee's move chance of 1 for a town in conflict, set a bound no row in that status had. On the persons scenario's
     captured states this marks 54% fewer rows on day 40, 50% fewer on day 120 and 63% fewer on day 250.
 
-    `draws` is scratch space for the day's draws to leave, at least one float per row, kept by the caller: each
-    block allocating its own every day cost 9-11% of this pass on two threads at national scale (blocks of 43,000
-    rows are allocations the system maps and unmaps every time). The pass writes the draws there only on days
-    when many persons may need theirs again, as `persons_by_type_status` (the model's last count) and the bounds
-    suggest; on quiet days the few marked rows draw again instead (`_keep_draws`; the same draws either way), and
-    are picked from the marks read eight to a word (`_picked_sparse`).
+    A row's draw to leave is made of a coarse byte and a fine uniform (`rng.below`): the first loop reads the
+    block's coarse bytes, eight rows to a hash (`_coarse_block`), and marks a row where its byte is under its
+    group's threshold (`_coarse_threshold` of the bound); a marked row's exact test hashes its own uniform only
+    where its byte alone cannot decide (one row in 256). The pass used to hash a whole draw for every row (three
+    rounds of splitmix64 a row, half of the first loop on a quiet day) and kept the draws, or hashed them again
+    for the marked rows. The persons scenario's captured states, the old pass and this one taking turns in one
+    process (medians of seven; the outputs differ, as the draws do), two threads / one: day 3 4.20 -> 1.99 /
+    8.23 -> 3.30 ms, day 20 28.4 -> 24.2 / 42.9 -> 35.3, day 40 21.1 -> 18.2 / 32.9 -> 24.6, day 120 11.8 -> 7.3 /
+    17.4 -> 10.0, day 250 5.50 -> 3.69 / 8.83 -> 5.59. The marked rows are picked one by one where many persons may
+    be marked, as `persons_by_type_status` (the model's last count) and the thresholds suggest, else from the marks
+    read eight to a word (`_many_marked`; the same rows either way).
 
     The picked rows that leave are found first, then travel, and the block's lists are written last, in row
     order (journeys change only their own rows, so the order of the journeys changes nothing). While one row
@@ -668,8 +692,9 @@ def move_agents(seed, day,
     n_status, n_loc = p_depart.shape[1], p_depart.shape[2]
     leave_p = p_depart.reshape(-1)
     b = _quiet_bounds(p_depart, by_place_status_type, counts_current)
-    bounds = (b[_MIGRANT, 0], b[_IDP, 0], b[_HOST, 0], b[_MIGRANT, 1], b[_IDP, 1], b[_HOST, 1])
-    keep_draws = _keep_draws(bounds, persons_by_type_status)
+    thresholds = (_coarse_threshold(b[_MIGRANT, 0]), _coarse_threshold(b[_IDP, 0]), _coarse_threshold(b[_HOST, 0]),
+                  _coarse_threshold(b[_MIGRANT, 1]), _coarse_threshold(b[_IDP, 1]), _coarse_threshold(b[_HOST, 1]))
+    many_marked = _many_marked(thresholds, persons_by_type_status)
     claimed = block_counter()  # blocks handed out so far (see `model.scheduling`)
     for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         tid = numba.get_thread_id()
@@ -683,19 +708,17 @@ def move_agents(seed, day,
         picked = np.empty(block_rows, dtype=np.int32)
         leaving = np.empty(block_rows, dtype=np.int32)  # numbers within the block of the picked rows that leave
         word_list = np.empty(block_rows // 8 + 1, dtype=np.int32)  # for `_picked_sparse`
+        words = np.empty(block_rows // 8 + 2, dtype=np.uint64)  # the block's coarse draws (`_coarse_block`)
         while chunk < N_CHUNKS:
             lo, hi = chunk_bounds(chunk, n)
             # the block's rows as views indexed from 0 (see the module docstring)
             act, typ, st, loc = active[lo:hi], agent_type[lo:hi], status[lo:hi], location[lo:hi]
             displaced_days = days_displaced[lo:hi]
-            draw = draws[lo:hi]
-            # on vector lanes: the draws, the day counted for the displaced, the rows that may act marked (below
-            # their bound a row may leave; the rows on the move or listed act whatever their draw)
-            if keep_draws:
-                _mark_block(seed, day, lo, act, typ, st, displaced_days, bounds, mark, draw, True)
-            else:
-                _mark_block(seed, day, lo, act, typ, st, displaced_days, bounds, mark, draw, False)
-            n_picked = (_picked(mark, hi - lo, picked) if keep_draws
+            coarse = _coarse_block(seed, day, rng.LEAVE, lo, hi, words)
+            # on vector lanes: the day counted for the displaced, the rows that may act marked (under their
+            # threshold a row may leave; the rows on the move or listed act whatever their draw)
+            _mark_block(act, typ, st, coarse, displaced_days, thresholds, mark)
+            n_picked = (_picked(mark, hi - lo, picked) if many_marked
                         else _picked_sparse(mark, hi - lo, picked, word_list))
             # the block's lists: one spare slot per block (see below)
             queued = row_lists[QUEUED, lo + chunk: hi + chunk + 1]
@@ -712,8 +735,8 @@ def move_agents(seed, day,
                 s = st[j]  # an active row still in the network, as marked
                 leaves = s == _ON_THE_MOVE
                 if not leaves:
-                    u = draw[j] if keep_draws else rng.uniform(seed, lo + np.int64(picked[k]), day, rng.LEAVE)
-                    leaves = u < leave_p[np.uint64((np.int64(typ[j]) * n_status + s) * n_loc + loc[j])]
+                    p_leave = leave_p[np.uint64((np.int64(typ[j]) * n_status + s) * n_loc + loc[j])]
+                    leaves = rng.below(coarse[j], p_leave, seed, lo + np.int64(picked[k]), day, rng.LEAVE)
                 leaving[n_leaving] = picked[k]
                 n_leaving += leaves
             for k in range(n_leaving):
@@ -797,10 +820,10 @@ def _returnable(s):
 
 @njit(cache=True, inline="always")
 def _goes_home(j, row, seed, day, s, status, location, origin, days_displaced, return_logit, time_weight,
-               months_term):
+               months_term, coarse):
     """Recovery, for an active row with status s, at j in the block's views `status` .. `days_displaced` (`row`
     in the population): a displaced agent in a site, hosted, self-settled or queued goes home with a daily logit
-    probability (see `return_home`); True if it went."""
+    probability (see `return_home`); True if it went. `coarse`: the row's coarse byte of its draw (`rng.below`)."""
     if not _returnable(s):
         return False
     o = origin[j]
@@ -809,7 +832,7 @@ def _goes_home(j, row, seed, day, s, status, location, origin, days_displaced, r
     d = days_displaced[j]
     x = return_logit[o] - time_weight * (months_term[d] if d < months_term.shape[0] else np.log1p(d / 30.0))
     p = 1.0 / (1.0 + np.exp(-x))
-    if rng.uniform(seed, row, day, rng.RETURN) < p:
+    if rng.below(coarse, p, seed, row, day, rng.RETURN):
         status[j] = _RETURNED
         location[j] = o
         return True
@@ -854,9 +877,13 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
     decisions on its pass.
 
     Most returnable rows stay on most days, and the logit (two reads from tables, an exponential) costs more than
-    the draw: a first loop over each block, on vector lanes, draws for every row and marks the returnable rows
-    whose draw falls under the day's highest probability at any origin (`_return_bound`); only those take the
-    exact test. The same draws and decisions as testing every row.
+    the draw: a first loop over each block, on vector lanes, reads every row's coarse draw (`rng.below`, eight
+    rows to a hash) and marks the returnable rows whose byte may give a draw under the day's highest probability
+    at any origin (`_return_bound`); only those take the exact test. The same draws and decisions as testing every
+    row. Hashing a whole draw for every row instead, the persons scenario's captured days, taking turns in one
+    process (medians of 11), two threads / one: day 100 9.16 -> 6.60 / 14.4 -> 10.4 ms, day 160 4.15 -> 3.27 /
+    8.52 -> 5.77; day 250, where the few returnable rows are hashed one by one either way, 1.45 -> 1.56 / 3.57 ->
+    3.79.
 
     Late in a recovery few rows are still displaced (61,600 of 2.77 M on day 250 of the Haiti-like persons
     scenario, none at all in 15 of its 64 blocks), and drawing for every row is most of the pass. So each block
@@ -871,7 +898,7 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
     outputs): 1.34 -> 1.15 ms on two threads, 2.08 -> 1.82 on one; day 120 (dense) within the noise.
     """
     n = active.shape[0]
-    bound = _return_bound(return_logit, time_weight)
+    threshold = _coarse_threshold(_return_bound(return_logit, time_weight))
     claimed = block_counter()  # blocks handed out so far (see `model.scheduling`)
     for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         tid = numba.get_thread_id()
@@ -882,6 +909,8 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
         mark = np.empty(block_rows, dtype=np.bool_)
         picked = np.empty(block_rows, dtype=np.int32)
         word_list = np.empty(block_rows // 8 + 1, dtype=np.int32)  # for `_list_marked_words`
+        draw_words = np.empty(block_rows // 8 + 2, dtype=np.uint64)  # the block's coarse draws (`_coarse_block`)
+        found_bytes = np.empty(block_rows, dtype=np.uint8)  # or those of its few returnable rows, by position
         while chunk < N_CHUNKS:
             lo, hi = chunk_bounds(chunk, n)
             act, st, loc, org, displaced_days = (active[lo:hi], status[lo:hi], location[lo:hi], origin[lo:hi],
@@ -908,8 +937,11 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
                 for j in range(tail, hi - lo):
                     picked[n_found] = j
                     n_found += _returnable(st[j])
-                for k in range(n_found):  # their draws, on vector lanes
-                    mark[k] = rng.uniform(seed, lo + picked[k], day, rng.RETURN) < bound
+                for k in range(n_found):  # their coarse draws, on vector lanes
+                    j = picked[k]
+                    found_bytes[j] = _coarse_byte(seed, day, rng.RETURN, lo + j)
+                    mark[k] = np.int32(found_bytes[j]) < threshold
+                coarse = found_bytes[:hi - lo]
                 n_picked = 0
                 for k in range(n_found):  # those under the bound, if active (read only for them)
                     if mark[k]:
@@ -917,8 +949,9 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
                         picked[n_picked] = j
                         n_picked += act[j]
             else:
+                coarse = _coarse_block(seed, day, rng.RETURN, lo, hi, draw_words)
                 for j in range(hi - lo):  # on vector lanes
-                    mark[j] = act[j] & _returnable(st[j]) & (rng.uniform(seed, lo + j, day, rng.RETURN) < bound)
+                    mark[j] = act[j] & _returnable(st[j]) & (np.int32(coarse[j]) < threshold)
                 n_picked = _picked(mark, hi - lo, picked)
             for k in range(n_picked):
                 if k + ROWS_AHEAD < n_picked:  # the columns of the row ROWS_AHEAD on (`model.prefetch`)
@@ -929,7 +962,7 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
                 j = picked[k]
                 s, at = st[j], loc[j]
                 if _goes_home(j, lo + j, seed, day, s, st, loc, org, displaced_days, return_logit, time_weight,
-                              months_term):
+                              months_term, coarse[j]):
                     sz, t = size[lo + j], agent_type[lo + j]
                     returned_out[tid] += sz
                     _count(-1, True, s, t, at, org[j], sz, counts, exits, by_origin, rows)
@@ -1054,11 +1087,13 @@ def tally(active, agent_type, status, location, origin, size, by_place_status_ty
         counts = by_place_status_type[tid].reshape(-1)
         by_origin = displaced_by_origin[tid]
         chunk = claim_block(claimed)
+        draw_words = np.empty(n // N_CHUNKS // 8 + 3 if returning else 0, dtype=np.uint64)  # `_coarse_block`
         while chunk < N_CHUNKS:
             lo, hi = chunk_bounds(chunk, n)
             act, typ, st, loc, org, sizes = (active[lo:hi], agent_type[lo:hi], status[lo:hi], location[lo:hi],
                                              origin[lo:hi], size[lo:hi])
             displaced_days = days_displaced[lo:hi]  # read only when returning
+            coarse = _coarse_block(seed, day, rng.RETURN, lo, hi if returning else lo, draw_words)
             alive = 0
             in_sites = 0
             for j in range(hi - lo):
@@ -1066,7 +1101,7 @@ def tally(active, agent_type, status, location, origin, size, by_place_status_ty
                 if act[j]:
                     sz = sizes[j]
                     if returning and _goes_home(j, lo + j, seed, day, s, st, loc, org, displaced_days, return_logit,
-                                                time_weight, months_term):
+                                                time_weight, months_term, coarse[j]):
                         s = _RETURNED
                         returned_out[tid] += sz
                     counts[np.uint64((np.int64(loc[j]) * n_status + s) * n_type + typ[j])] += sz

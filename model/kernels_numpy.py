@@ -144,10 +144,10 @@ def _choosing_type(agent_type: np.ndarray) -> np.ndarray:
 
 def _depart(seed: int, day: int, deciders: np.ndarray, agent_type: np.ndarray, status: np.ndarray,
             location: np.ndarray, p_depart: np.ndarray) -> np.ndarray:
-    """Rows that decide to leave today: one LEAVE draw each against p_depart[type, status, location]."""
+    """Rows that decide to leave today: each one's LEAVE draw (`rng.below`) against p_depart[type, status,
+    location]."""
     p = p_depart[agent_type[deciders], status[deciders], location[deciders]]
-    u = rng.uniform_array_numpy(seed, deciders, day, rng.LEAVE)
-    return deciders[(p > 0.0) & (u < p)]  # NaN never leaves, as in the kernel
+    return deciders[rng.below_numpy(seed, deciders, day, rng.LEAVE, p)]  # NaN never leaves, as in the kernel
 
 
 def _path_utilities(cand: np.ndarray, t: np.ndarray, docs: np.ndarray, pull: np.ndarray, path_end: np.ndarray,
@@ -356,7 +356,7 @@ def _return_home(seed, day, active, status, location, origin, days_displaced, si
     x = return_logit[o] - time_weight * np.log1p(days_displaced[rows] / 30.0)
     with np.errstate(over="ignore"):
         p = 1.0 / (1.0 + np.exp(-x))
-    back = rows[rng.uniform_array_numpy(seed, rows, day, rng.RETURN) < p]
+    back = rows[rng.below_numpy(seed, rows, day, rng.RETURN, p)]
     status[back] = Status.RETURNED
     location[back] = origin[back]
     returned_out[0] += size[back].sum(dtype=np.int64)

@@ -81,7 +81,6 @@ class CrisisModel(mesa.Model):
         self._spawn_carry = 0.0
         self._faces: dict[int, mesa.Agent] = {}
         self._row_lists = np.empty((kernels.N_LISTS, 0), dtype=np.int64)  # the movement pass's lists (kernels.QUEUED)
-        self._draws = np.empty(0)  # and its scratch space for the day's draws
         self._months_term = kernels.months_displaced_term(self.days + 2)  # nobody is displaced longer than the run
         # the day's counts, as `kernels.tally` writes them (one row per thread, summed when read), kept up to date by
         # the stages that change rows; counted again over every row where other code may have changed rows
@@ -334,7 +333,6 @@ class CrisisModel(mesa.Model):
         displaced = np.zeros((kernels.N_PARTIALS, len(AgentType)), dtype=np.int64)
         if self._row_lists.shape[1] < pop.n + kernels.N_CHUNKS:
             self._row_lists = np.empty((kernels.N_LISTS, pop.capacity + kernels.N_CHUNKS), dtype=np.int64)
-            self._draws = np.empty(pop.capacity)
         counts = np.zeros((kernels.N_CHUNKS, 2), dtype=np.int64)
         kernels.move_agents(
             self.seed_value, d, pop.active, pop.agent_type, pop.size, pop.status, pop.location, pop.origin,
@@ -344,7 +342,7 @@ class CrisisModel(mesa.Model):
             net.edge_to, net.edge_km, net.edge_mode, net.edge_border, self.edge_open, tables.border_allowed,
             net.kind, gated, net.country, hosts, gated.any(), self.scenario.stranded_after_days, flows, crossings,
             displaced, self._row_lists, counts, *self._counts,
-            self._draws, self._counts_current(), self._type_status)
+            self._counts_current(), self._type_status)
         rec = self.recorder
         if rec.flows is not None:
             rec.flows[d] = flows.sum(axis=0)

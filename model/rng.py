@@ -4,6 +4,10 @@ Every draw is a pure function of its counters, so results do not depend on the
 thread count or on the order agents are visited, and two scenarios run with the
 same seed draw the same numbers for the same agent on the same day (common
 random numbers), which keeps policy comparisons free of sampling noise.
+
+The passes that draw for every row to find the few that act (to leave, to go home) assemble each row's draw from
+a coarse byte, eight rows to a hash, and the row's own uniform, hashed only where the byte cannot decide
+(`group_bits`, `below`): the same properties, a ninth of the hashing.
 """
 from __future__ import annotations
 
@@ -34,6 +38,8 @@ IDENTIFY = 67  # who is identified for referral today
 EARLY_EVACUATION = 68  # who is moved pre-emptively on an alert
 LOCAL_INTEGRATION = 69  # who settles for good where displaced today
 RESETTLEMENT = 70  # who is resettled to a third country today
+#: the coarse stream of a purpose is its number plus this (`group_bits`)
+COARSE = 128
 
 
 @njit(uint64(uint64), cache=True, inline="always")
@@ -68,6 +74,30 @@ def uniform(seed, agent, day, purpose):
     return uniform_of(agent_day(seed, agent, day), purpose)
 
 
+@njit(cache=True, inline="always")
+def group_bits(seed, group, day, purpose):
+    """64 random bits for the eight agents 8 x group .. 8 x group + 7: the k-th lowest byte is the coarse draw of
+    agent 8 x group + k for `purpose` (see `below`). Read as bytes in place, these words give each agent its own
+    byte in agent order on a little-endian machine (every platform Numba targets is one)."""
+    return splitmix64(agent_day(seed, group, day) ^ uint64(purpose + COARSE))
+
+
+@njit(cache=True, inline="always")
+def below(coarse, p, seed, agent, day, purpose):
+    """Whether the agent's draw for `purpose` today falls under p, where the draw is u = (c + v) / 256: c the
+    agent's coarse byte (`group_bits`), v its own uniform (`uniform`). u is uniform on [0, 1) and a function of
+    (seed, agent, day, purpose) only, like every draw here; but one hash serves eight agents' coarse bytes, and
+    v is hashed only where c alone cannot decide (c = floor(256 p): one agent in 256). A pass that draws for
+    every row to find the few that may act spends a third of a hash a row instead of three hashes. False for
+    p <= 0 and for NaN, True for p >= 1."""
+    q = p * 256.0
+    k = np.floor(q)
+    c = float(coarse)
+    if c != k:
+        return c < k
+    return uniform(seed, agent, day, purpose) < q - k
+
+
 @njit(float64[::1](uint64, int64[::1], uint64, uint64), cache=True, nogil=True)
 def _uniform_rows(seed, agents, day, purpose):
     """The draws of contiguous `agents`: the C-layout signature lets the loop run on vector lanes (4-5x faster
@@ -89,14 +119,40 @@ def uniform_array(seed: int, agents: np.ndarray, day: int, purpose: int) -> np.n
 def uniform_array_numpy(seed: int, agents: np.ndarray, day: int, purpose: int) -> np.ndarray:
     """Plain NumPy twin of `uniform` over an array of agent ids (same bits): what model.kernels_numpy draws with."""
     with np.errstate(over="ignore"):
-        def mix(x):
-            z = x + _GOLDEN
-            z = (z ^ (z >> np.uint64(30))) * _M1
-            z = (z ^ (z >> np.uint64(27))) * _M2
-            return z ^ (z >> np.uint64(31))
-
-        h = mix(np.full(agents.shape, seed, dtype=np.uint64))
-        h = mix(h ^ agents.astype(np.uint64))
-        h = mix(h ^ np.uint64(day))
-        h = mix(h ^ np.uint64(purpose))
+        h = _mix_chain_numpy(seed, agents, day, purpose)
     return (h >> np.uint64(11)).astype(np.float64) * _INV_2_53
+
+
+def _mix_numpy(x: np.ndarray) -> np.ndarray:
+    """`splitmix64` over a uint64 array."""
+    z = x + _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _M1
+    z = (z ^ (z >> np.uint64(27))) * _M2
+    return z ^ (z >> np.uint64(31))
+
+
+def _mix_chain_numpy(seed: int, agents: np.ndarray, day: int, purpose: int) -> np.ndarray:
+    """The 64 bits of (seed, agent, day, purpose) chained through `splitmix64`, as `uniform` hashes them."""
+    h = _mix_numpy(np.full(agents.shape, seed, dtype=np.uint64))
+    h = _mix_numpy(h ^ agents.astype(np.uint64))
+    h = _mix_numpy(h ^ np.uint64(day))
+    return _mix_numpy(h ^ np.uint64(purpose))
+
+
+def coarse_bytes_numpy(seed: int, agents: np.ndarray, day: int, purpose: int) -> np.ndarray:
+    """Plain NumPy twin of the agents' coarse bytes for `purpose` (`group_bits`): byte agent % 8 of their group's
+    word."""
+    agents = np.asarray(agents, dtype=np.int64)
+    with np.errstate(over="ignore"):
+        words = _mix_chain_numpy(seed, agents >> 3, day, purpose + COARSE)
+    return ((words >> (np.uint64(8) * (agents & 7).astype(np.uint64))) & np.uint64(0xFF)).astype(np.uint8)
+
+
+def below_numpy(seed: int, agents: np.ndarray, day: int, purpose: int, p: np.ndarray) -> np.ndarray:
+    """Plain NumPy twin of `below` for each agent against its p."""
+    c = coarse_bytes_numpy(seed, agents, day, purpose).astype(np.float64)
+    q = np.asarray(p, dtype=np.float64) * 256.0
+    k = np.floor(q)
+    with np.errstate(invalid="ignore"):
+        fine = uniform_array_numpy(seed, agents, day, purpose) < q - k
+        return np.where(c != k, c < k, fine)

@@ -197,15 +197,14 @@ def move(impl, world: World, st: dict, tb: dict, seed: int, day: int,
                               tb["edge_open"], net.edge_border, tb["border_allowed"], cum, total, last,
                               kernels.path_weights(tb["dist_power"], tb["border_penalty"], world.path_cost,
                                                    world.path_crosses))
-        # the pass keeps the day's draws to leave, or draws again for the marked rows (`kernels._keep_draws`, a
-        # speed choice from the persons by type and status): each way on every other pair of days
+        # the pass picks its marked rows one by one, or word by word (`kernels._many_marked`, a speed choice from
+        # the persons by type and status): each way on every other pair of days
         persons = np.zeros((N_TYPE, N_STATUS), dtype=np.int64)
         if day // 2 % 2 == 0:
-            persons[:, Status.SELF_SETTLED] = 1  # everyone would need a draw again: keep them
+            persons[:, Status.SELF_SETTLED] = 1  # everyone would be marked: one by one
         kernels.move_agents(seed, day, *(st[k] for k in STATE), tb["p_depart"], tb["p_continue"], cum, total, last,
                             tb["speed"], paths.start_indptr, paths.n_edges, paths.edges, *travel_args,
-                            *(kept[k] for k in COUNTS),
-                            np.empty(len(st["active"])), day % 2 == 0, persons)
+                            *(kept[k] for k in COUNTS), day % 2 == 0, persons)
     else:
         kernels_numpy.move_agents(seed, day, *(st[k] for k in STATE), tb["p_depart"], tb["p_continue"], tb["pull"],
                                   tb["dist_power"], tb["border_penalty"], tb["speed"], paths.start_indptr, paths.end,
@@ -353,25 +352,33 @@ def test_quiet_bounds_take_the_places_held_in_the_threads_summed_counts() -> Non
     np.testing.assert_array_equal(kernels._quiet_bounds(p, counts, False)[AgentType.IDP], [0.7, 0.9])
 
 
-def test_draws_are_kept_where_many_persons_may_need_theirs_again() -> None:
-    """The pass keeps the draws where the persons expected to be marked (at home or in a site under their type's
-    bound, self-settled or queued whatever their draw; not those on the move) exceed KEEP_DRAWS_SHARE of the
-    persons in the network; those who left it do not count."""
-    share = kernels.KEEP_DRAWS_SHARE
-    bounds = (0.0, share / 2, 0.0, 0.0, 4 * share, 0.0)  # home: migrants, IDPs, hosts; in a site or hosted: the same
+def test_marked_rows_are_picked_one_by_one_where_many_persons_may_be_marked() -> None:
+    """The pass picks its marked rows one by one where the persons expected to be marked (at home or in a site
+    under their type's threshold, self-settled or queued whatever their draw; not those on the move) exceed
+    MANY_MARKED_SHARE of the persons in the network; those who left it do not count."""
+    share = kernels.MANY_MARKED_SHARE
+    assert share == 1 / 40  # the figures below are worked out for it
+    thresholds = (0, 4, 0, 0, 16, 0)  # in 256ths; home: migrants, IDPs, hosts; in a site or hosted: the same
     persons = np.zeros((N_TYPE, N_STATUS), dtype=np.int64)
-    assert not kernels._keep_draws(bounds, persons)
-    persons[AgentType.IDP, Status.AT_HOME] = 1000  # 1000 x share / 2 expected: under the share
-    assert not kernels._keep_draws(bounds, persons)
+    assert not kernels._many_marked(thresholds, persons)
+    persons[AgentType.IDP, Status.AT_HOME] = 1000  # 15.6 expected against 25
+    assert not kernels._many_marked(thresholds, persons)
     persons[AgentType.IDP, Status.ON_THE_MOVE] = 10_000  # travel whatever their draw: in the total only
-    persons[AgentType.IDP, Status.IN_SITE] = 3000  # with the 1000 at home 12,500 share against 14,000 share
-    assert not kernels._keep_draws(bounds, persons)
+    persons[AgentType.IDP, Status.IN_SITE] = 3000  # 15.6 + 187.5 expected against 350
+    assert not kernels._many_marked(thresholds, persons)
     persons[AgentType.IDP, Status.ON_THE_MOVE] = 0
-    persons[AgentType.IDP, Status.EVACUATED] = 10_000_000  # out of the network
-    assert kernels._keep_draws(bounds, persons)  # 12,500 share against 4,000 share
+    persons[AgentType.IDP, Status.EVACUATED] = 10_000_000  # out of the network: 203.1 against 100
+    assert kernels._many_marked(thresholds, persons)
     persons[:] = 0
-    persons[AgentType.MIGRANT, Status.WAITING] = 1  # one person, queued: needs a draw again
-    assert kernels._keep_draws(bounds, persons)
+    persons[AgentType.MIGRANT, Status.WAITING] = 1  # one person, queued: marked whatever its draw
+    assert kernels._many_marked(thresholds, persons)
+
+
+@pytest.mark.parametrize("bound, threshold", [(-1.0, 0), (0.0, 0), (0.5 / 256, 1), (0.5, 128), (0.501, 129),
+                                              (1.0, 256), (2.0, 256)])
+def test_coarse_threshold_keeps_every_byte_whose_draw_may_fall_under_the_bound(bound: float, threshold: int) -> None:
+    """A coarse byte c gives draws in [c / 256, (c + 1) / 256): it is marked where c < 256 x bound, no fewer."""
+    assert kernels._coarse_threshold(bound) == threshold
 
 
 @pytest.mark.parametrize("day", [0, 1])

@@ -98,3 +98,68 @@ def test_uniformity_across_days_for_one_agent():
 def test_splitmix64_known_value():
     # splitmix64's finaliser of 0 (z = golden gamma), a published reference value of the generator's first output
     assert rng.splitmix64(np.uint64(0)) == np.uint64(0xE220A8397B1DCDAF)
+
+
+# ---- the draws assembled from a coarse byte and a fine uniform (`group_bits`, `below`) ----------------------------
+
+@njit(cache=False)
+def _numba_below(seed, agents, day, purpose, p):
+    """`rng.below` as a pass over rows calls it: the coarse bytes read in place from their groups' words."""
+    out = np.empty(len(agents), dtype=np.bool_)
+    for k in range(len(agents)):
+        a = agents[k]
+        word = rng.group_bits(seed, a >> 3, day, purpose)
+        words = np.array([word], dtype=np.uint64)
+        out[k] = rng.below(words.view(np.uint8)[a & 7], p[k], seed, a, day, purpose)
+    return out
+
+
+def _edge_probabilities(agents: np.ndarray, seed: int, day: int, purpose: int) -> np.ndarray:
+    """For each agent a p whose 256ths fall on its own coarse byte (so the fine draw decides), or at the byte's
+    edges, or at 0, 1 and NaN."""
+    c = rng.coarse_bytes_numpy(seed, agents, day, purpose).astype(np.float64)
+    frac = np.random.default_rng(3).random(len(agents))
+    kinds = np.arange(len(agents)) % 6
+    return np.select([kinds == 0, kinds == 1, kinds == 2, kinds == 3, kinds == 4],
+                     [(c + frac) / 256, c / 256, (c + 1) / 256, frac, np.where(frac < 0.5, 0.0, 1.0)], np.nan)
+
+
+@pytest.mark.parametrize("seed", [0, 12345])
+def test_below_in_numba_equals_its_numpy_twin(seed):
+    for day in (0, 365):
+        p = _edge_probabilities(AGENTS, seed, day, rng.LEAVE)
+        a = _numba_below(seed, AGENTS, day, rng.LEAVE, p)
+        assert np.array_equal(a, rng.below_numpy(seed, AGENTS, day, rng.LEAVE, p)), day
+
+
+def test_coarse_bytes_are_the_bytes_of_their_groups_word_in_agent_order():
+    agents = np.arange(64, dtype=np.int64)
+    words = np.array([rng.group_bits(9, g, 2, rng.LEAVE) for g in range(8)], dtype=np.uint64)
+    assert np.array_equal(words.astype("<u8").view(np.uint8), rng.coarse_bytes_numpy(9, agents, 2, rng.LEAVE))
+
+
+def test_below_is_the_draw_of_coarse_byte_and_fine_uniform_under_p():
+    """u = (c + v) / 256 < p, worked out in exact fractions from the agent's byte c and uniform v."""
+    from fractions import Fraction
+    agents = np.arange(3000, dtype=np.int64)
+    p = _edge_probabilities(agents, 5, 7, rng.RETURN)
+    c = rng.coarse_bytes_numpy(5, agents, 7, rng.RETURN)
+    v = rng.uniform_array_numpy(5, agents, 7, rng.RETURN)
+    got = rng.below_numpy(5, agents, 7, rng.RETURN, p)
+    for k in range(len(agents)):
+        want = (not np.isnan(p[k])) and (Fraction(int(c[k])) + Fraction(v[k])) / 256 < Fraction(p[k])
+        assert got[k] == want, (k, c[k], v[k], p[k])
+
+
+@pytest.mark.parametrize("p", [0.003, 0.1, 0.5, 0.97])
+def test_below_falls_under_p_with_probability_p(p):
+    n = 400_000
+    share = rng.below_numpy(42, np.arange(n, dtype=np.int64), 3, rng.LEAVE, np.full(n, p)).mean()
+    assert abs(share - p) < 5 * np.sqrt(p * (1 - p) / n)
+
+
+def test_coarse_streams_are_apart_from_every_purposes_own():
+    purposes = [rng.LEAVE, rng.CHOOSE, rng.QUEUE_ORDER, rng.HOSTING_ORDER, rng.RETURN, rng.SPAWN, rng.INIT,
+                rng.CONTINUE, rng.CHOOSE_AGAIN, rng.MISSION_ORDER, rng.ISSUE_ORDER, rng.UNDOCUMENTED, rng.IDENTIFY,
+                rng.EARLY_EVACUATION, rng.LOCAL_INTEGRATION, rng.RESETTLEMENT]
+    assert max(purposes) + 3 < rng.COARSE  # CONTINUE and CHOOSE_AGAIN take up to three more (the legs)
