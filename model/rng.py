@@ -7,7 +7,7 @@ random numbers), which keeps policy comparisons free of sampling noise.
 
 The passes that draw for every row to find the few that act (to leave, to go home) assemble each row's draw from
 a coarse byte, eight rows to a hash, and the row's own uniform, hashed only where the byte cannot decide
-(`group_bits`, `below`): the same properties, a ninth of the hashing.
+(`group_bits`, `below`): the same properties, an eighth of the hashing.
 """
 from __future__ import annotations
 
