@@ -647,17 +647,16 @@ def move_agents(seed, day,
     stranded yet (admission resets the wait of those it admits, and strands the others).
 
     Most rows have nothing to do on most days: at home or in a site, their draw to leave is above the highest
-    probability to leave of their type and status group (`_quiet_bounds`). A first loop over a block, on vector
-    lanes, reads every row's coarse draw (below), counts the day for the displaced and marks the rows that may act;
-    the marked rows
-    are picked without a branch, and only they take the row-by-row path. On the Haiti-like persons scenario, per
-    day on two threads, against one row-by-row loop over every row (medians of 15 on the same states, with the
-    marks first kept in the draws): 2.8 against 4.8 ms on day 3 (nobody may leave yet), 13.7 against 13.9 on day
-    40 (64% of the rows may act), 6.2 against 7.7 on day 120 (16%), 3.7 against 5.6 on day 250 (1.4%); over the
-    whole run, the two taking turns day by day, 2.36 against 2.91 s. The same, this pass a run: haiti_2010 0.94
-    against 1.14 s, libya_2011 0.39 against 0.43 s; but mali2012 under Flee's rules 0.210 against 0.187 s: every
-    status group has a place with a probability of 1 there, so every row was marked and the marking was overhead
-    (a whole-day fallback to the single loop won half of that back and cost the other scenarios 3-4%).
+    probability to leave of their type and status group (`_quiet_bounds`). A first loop over a block, on vector lanes,
+    reads every row's coarse draw (below), counts the day for the displaced and marks the rows that may act; the marked
+    rows are picked without a branch, and only they take the row-by-row path. On the Haiti-like persons scenario, per
+    day on two threads, against one row-by-row loop over every row (medians of 15 on the same states, with the marks
+    first kept in the draws): 2.8 against 4.8 ms on day 3 (nobody may leave yet), 13.7 against 13.9 on day 40 (64% of
+    the rows may act), 6.2 against 7.7 on day 120 (16%), 3.7 against 5.6 on day 250 (1.4%); over the whole run, the two
+    taking turns day by day, 2.36 against 2.91 s. The same, this pass a run: haiti_2010 0.94 against 1.14 s, libya_2011
+    0.39 against 0.43 s; but mali2012 under Flee's rules 0.210 against 0.187 s: every status group has a place with a
+    probability of 1 there, so every row was marked and the marking was overhead (a whole-day fallback to the single
+    loop won half of that back and cost the other scenarios 3-4%).
 
     The bounds are taken over the places where someone of the type stands in the status, as the day's kept
     counts say (where they are `counts_current`: nothing outside the stages changed rows since they were last
