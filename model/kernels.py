@@ -489,9 +489,10 @@ def _coarse_block(seed, day, purpose, lo, hi, words):
 
 
 @njit(cache=True, inline="always")
-def _coarse_byte(seed, day, purpose, row):
-    """One row's coarse byte for `purpose` (`rng.below`), where its block's are not at hand."""
-    return np.uint8((rng.group_bits(seed, row >> 3, day, purpose) >> uint64(8 * (row & 7))) & uint64(0xFF))
+def _coarse_words(block_rows):
+    """Scratch for `_coarse_block` over a block of up to `block_rows` rows: a word for each group of eight rows it
+    may touch, which may start and end part-way through a group."""
+    return np.empty(block_rows // 8 + 2, dtype=np.uint64)
 
 
 @njit(cache=True, inline="always")
@@ -707,7 +708,7 @@ def move_agents(seed, day,
         picked = np.empty(block_rows, dtype=np.int32)
         leaving = np.empty(block_rows, dtype=np.int32)  # numbers within the block of the picked rows that leave
         word_list = np.empty(block_rows // 8 + 1, dtype=np.int32)  # for `_picked_sparse`
-        words = np.empty(block_rows // 8 + 2, dtype=np.uint64)  # the block's coarse draws (`_coarse_block`)
+        words = _coarse_words(block_rows)  # the block's coarse draws
         while chunk < N_CHUNKS:
             lo, hi = chunk_bounds(chunk, n)
             # the block's rows as views indexed from 0 (see the module docstring)
@@ -908,7 +909,7 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
         mark = np.empty(block_rows, dtype=np.bool_)
         picked = np.empty(block_rows, dtype=np.int32)
         word_list = np.empty(block_rows // 8 + 1, dtype=np.int32)  # for `_list_marked_words`
-        draw_words = np.empty(block_rows // 8 + 2, dtype=np.uint64)  # the block's coarse draws (`_coarse_block`)
+        draw_words = _coarse_words(block_rows)  # the block's coarse draws
         found_bytes = np.empty(block_rows, dtype=np.uint8)  # or those of its few returnable rows, by position
         while chunk < N_CHUNKS:
             lo, hi = chunk_bounds(chunk, n)
@@ -938,7 +939,7 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
                     n_found += _returnable(st[j])
                 for k in range(n_found):  # their coarse draws, on vector lanes
                     j = picked[k]
-                    found_bytes[j] = _coarse_byte(seed, day, rng.RETURN, lo + j)
+                    found_bytes[j] = rng.coarse_byte(seed, lo + j, day, rng.RETURN)
                     mark[k] = np.int32(found_bytes[j]) < threshold
                 coarse = found_bytes[:hi - lo]
                 n_picked = 0
@@ -1086,7 +1087,7 @@ def tally(active, agent_type, status, location, origin, size, by_place_status_ty
         counts = by_place_status_type[tid].reshape(-1)
         by_origin = displaced_by_origin[tid]
         chunk = claim_block(claimed)
-        draw_words = np.empty(n // N_CHUNKS // 8 + 3 if returning else 0, dtype=np.uint64)  # `_coarse_block`
+        draw_words = _coarse_words(n // N_CHUNKS + 2 if returning else 0)  # the block's coarse draws
         while chunk < N_CHUNKS:
             lo, hi = chunk_bounds(chunk, n)
             act, typ, st, loc, org, sizes = (active[lo:hi], agent_type[lo:hi], status[lo:hi], location[lo:hi],

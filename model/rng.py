@@ -83,6 +83,12 @@ def group_bits(seed, group, day, purpose):
 
 
 @njit(cache=True, inline="always")
+def coarse_byte(seed, agent, day, purpose):
+    """One agent's coarse byte for `purpose` (`group_bits`), where a pass does not read its group's word in place."""
+    return np.uint8((group_bits(seed, agent >> 3, day, purpose) >> uint64(8 * (agent & 7))) & uint64(0xFF))
+
+
+@njit(cache=True, inline="always")
 def below(coarse, p, seed, agent, day, purpose):
     """Whether the agent's draw for `purpose` today falls under p, where the draw is u = (c + v) / 256: c the
     agent's coarse byte (`group_bits`), v its own uniform (`uniform`). u is uniform on [0, 1) and a function of
