@@ -1093,6 +1093,7 @@ def tally(active, agent_type, status, location, origin, size, by_place_status_ty
             act, typ, st, loc, org, sizes = (active[lo:hi], agent_type[lo:hi], status[lo:hi], location[lo:hi],
                                              origin[lo:hi], size[lo:hi])
             displaced_days = days_displaced[lo:hi]  # read only when returning
+            # the block's coarse draws to go home; none (an empty view, of the same type) on a day without returns
             coarse = _coarse_block(seed, day, rng.RETURN, lo, hi if returning else lo, draw_words)
             alive = 0
             in_sites = 0
