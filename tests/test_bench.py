@@ -137,3 +137,23 @@ def test_bench_quick_prints_one_json_object_with_every_key(tmp_path):
     assert RUN_KEYS <= set(summary["households"]) and RUN_KEYS <= set(summary["persons"])
     assert summary["identical"] is True  # 1 and 2 threads record the same indicators
     assert summary["quick"] is True
+
+
+def test_warm_start_keeps_pythons_bytecode_cache_whatever_the_callers_environment(monkeypatch):
+    """A warm start is a user's second run: Python's bytecode cache on, as by default, even where the caller turned
+    it off (this project's dev machine sets PYTHONDONTWRITEBYTECODE); the rest of the environment passes as it is."""
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    monkeypatch.setenv("CRISISFLOW_TEST_MARK", "kept")
+    monkeypatch.setattr(bench.shutil, "which", lambda *args, **kwargs: "crisisflow")
+    envs = []
+
+    def fake_run(cmd, **kwargs):
+        envs.append(kwargs.get("env"))
+        return type("Done", (), {"returncode": 0, "stderr": ""})()
+
+    monkeypatch.setattr(bench.subprocess, "run", fake_run)
+    out = bench.warm_start(2)
+    assert len(envs) == 3 and len(out["walls_s"]) == 2  # one run to warm, then the two measured
+    for env in envs:
+        assert env is not None and "PYTHONDONTWRITEBYTECODE" not in env
+        assert env["CRISISFLOW_TEST_MARK"] == "kept"
