@@ -3,8 +3,8 @@
 Admission (site places, border processing, evacuation seats), hosting (free hosting places in a town) and the
 operations that ration a service (travel documents, evacuation seats) all decide the same way: at each place the
 queued groups are taken in order while the persons taken so far fit the day's slots. `ranked_fit` is the call
-for NumPy code; `uncontested` and `fit_contested` are its compiled steps, which admission and hosting call from
-their own compiled passes with the keys they draw.
+for NumPy code; `uncontested` and `fit_contested` are its compiled steps, which admission, hosting and the
+issuing of travel documents call from their own compiled passes with the keys they draw.
 """
 from __future__ import annotations
 

@@ -132,3 +132,45 @@ def test_documents_taken_away_through_the_mesa_face_are_seen(tmp_path):
         model.agent_at_row(row).has_documents = False
     model.run()
     assert series(model)["undocumented_migrants", ""].tolist() == [0, 0, 2, 2]
+
+
+def test_the_days_issuing_follows_the_ranked_fit_rule_point_by_point():
+    """`_issue` against `ranking.ranked_fit` called point by point on NumPy selections (the rule as first written):
+    random undocumented rows at four places, six points, two of them at one place (the second sees only whom the
+    first left undocumented), nationality lists, a closed point, households of one to six persons."""
+    from crisisflow.model import rng
+    from crisisflow.model.policies.documents import _issue
+    from crisisflow.model.ranking import ranked_fit
+
+    gen = np.random.default_rng(7)
+    n, seed, day = 3_000, 11, 20
+    location = gen.integers(0, 4, n).astype(np.int32)
+    status = gen.choice([Status.SELF_SETTLED, Status.WAITING, Status.STRANDED, Status.IN_SITE], n).astype(np.int8)
+    nationality = gen.integers(-1, 3, n).astype(np.int16)
+    size = gen.integers(1, 7, n).astype(np.int32)
+    has_documents = gen.random(n) < 0.3
+    present = np.sort(gen.choice(n, 2_000, replace=False)).astype(np.int64)
+    points = [(0, 400, 0, 50, None), (0, 150, 0, 50, [True, False, True, False]), (1, 10_000, 0, 50, None),
+              (2, 90, 0, 50, [False, True, True, True]), (3, 500, 30, 50, None), (2, 0, 0, 50, None)]
+
+    expected_docs, expected_issued = has_documents.copy(), np.zeros(len(points), dtype=np.int64)
+    for p, (loc, per_day, first, stop, nations) in enumerate(points):
+        if not first <= day < stop:
+            continue
+        rows = present[(location[present] == loc) & ~expected_docs[present]]
+        if nations is not None:
+            rows = rows[np.array(nations)[nationality[rows] + 1]]
+        queued = (status[rows] == Status.WAITING) | (status[rows] == Status.STRANDED)
+        issued = rows[ranked_fit(rows, np.zeros(len(rows), dtype=np.int64), size[rows], queued,
+                                 lambda subset: rng.uniform_array(seed, subset, day, rng.ISSUE_ORDER),
+                                 np.array([per_day], dtype=np.int64))]
+        expected_docs[issued] = True
+        expected_issued[p] = size[issued].sum()
+
+    nations = np.array([[True] * 4 if q[4] is None else q[4] for q in points])
+    docs, issued = has_documents.copy(), np.zeros(len(points), dtype=np.int64)
+    _issue(present, *(np.array([q[k] for q in points], dtype=np.int64) for k in range(4)), nations, docs, location,
+           status, nationality, size, np.uint64(seed), day, issued)
+    assert issued.tolist() == expected_issued.tolist()
+    assert np.array_equal(docs, expected_docs)
+    assert 0 < issued[0] <= 400 and issued[1] > 0 and issued[3] <= 90 and issued[4] == 0 and issued[5] == 0
