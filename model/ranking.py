@@ -64,57 +64,87 @@ def uncontested(places, sizes, slots):
     return admitted, contested[:k].copy(), persons
 
 
+_HEAD, _WHOLE, _DONE = 0, 1, 2  # a place's state in `fit_contested`: its head to sort, its whole queue, or decided
+
+
+@njit(cache=True, inline="always")
+def _place_rows(contested, all_places, priority, keys, start, cutoff, state, packed, row):
+    """Write into each place's range of `packed` and `row`, in queue order, the contested rows it sorts: where its
+    state is _HEAD those sorted first (priority, or the key under its cut-off), where _WHOLE all, where _DONE none.
+    `packed` is one 64-bit sort key: not priority (1 bit), 32 bits of the random key, and the row's number among
+    those written at its place (31 bits), which follows their queue positions; `row` the queue position. Returns
+    how many rows each place got."""
+    written = np.zeros(start.shape[0] - 1, dtype=np.int64)
+    for c in range(contested.shape[0]):
+        i = contested[c]
+        p = all_places[i]
+        if state[p] == _DONE or (state[p] == _HEAD and not (priority[i] or keys[c] < cutoff[p])):
+            continue
+        w = written[p]
+        key32 = min(uint64(keys[c] * 4294967296.0), uint64(0xFFFFFFFF))
+        packed[start[p] + w] = (uint64(not priority[i]) << uint64(63)) | (key32 << uint64(31)) | uint64(w)
+        row[start[p] + w] = i
+        written[p] = w + 1
+    return written
+
+
 @njit(void(I8, I8, I8, B1, F8, I8, I8, B1), cache=True, nogil=True)
 def fit_contested(contested, all_places, sizes, priority, keys, demand, slots, admitted):
     """Decide the rows `contested` (queue positions, in order; keys[k] is the key of contested[k]) into
-    `admitted`: each place's rows sorted by priority first, then the first 32 bits of the key, then
-    position, and admitted while the cumulative persons fit its slots (`demand`: persons queued there).
+    `admitted`, where they are False (as `uncontested` leaves them): each place's rows sorted by priority first,
+    then the first 32 bits of the key, then position, and admitted while the cumulative persons fit its slots
+    (`demand`: persons queued there).
 
     A place sorts only its priority rows and the rows whose key falls under a cut-off sized to hold its
     admitted head and the first row that does not fit; where every row under the cut-off fits, the head may go
     on past it, and the place sorts its whole queue instead.
+
+    One pass over the queue, in its order, writes each place's rows to be sorted into the place's own range
+    (`_place_rows`); the places then read only their own. A place used to find its rows through a list of their
+    indices and read each one's key, position and priority from wherever it stood in the queue: the persons
+    scenario's captured queues (day 10: 316,288 contested rows; day 40: 87,885), medians of eleven taking turns,
+    5.18 -> 3.31 ms and 1.14 -> 0.66 ms, the same rows admitted.
     """
     n = contested.shape[0]
     n_places = slots.shape[0]
-    start = np.zeros(n_places + 1, dtype=np.int64)  # the contested rows of each place, in queue order
+    start = np.zeros(n_places + 1, dtype=np.int64)  # each place's range: its contested rows, however many sort
     for k in range(n):
         start[all_places[contested[k]] + 1] += 1
     for p in range(n_places):
         start[p + 1] += start[p]
-    by_place = np.empty(n, dtype=np.int64)  # indices into contested, grouped by place
-    filled = start[:-1].copy()
-    for k in range(n):
-        p = all_places[contested[k]]
-        by_place[filled[p]] = k
-        filled[p] += 1
-    packed = np.empty(n, dtype=np.uint64)
+    cutoff = np.empty(n_places)  # share of the place's queue to sort first
+    state = np.full(n_places, _DONE, dtype=np.int8)
     for p in range(n_places):
-        lo, hi = start[p], start[p + 1]
-        m = hi - lo
-        if m == 0:
-            continue
+        m = start[p + 1] - start[p]
         heads = slots[p] / max(demand[p] / max(m, 1), 1.0)  # groups of the mean size that fit
-        cutoff = min(1.0, 2.0 * (heads + 8.0) / max(m, 1))  # share of the queue to sort first
-        for whole in range(2):
-            k = 0
-            for j in range(lo, hi):
-                c = by_place[j]
-                i = contested[c]
-                admitted[i] = False
-                if whole or priority[i] or keys[c] < cutoff:
-                    # one 64-bit key: not priority (1 bit), 32 bits of the random key, position (31 bits)
-                    key32 = min(uint64(keys[c] * 4294967296.0), uint64(0xFFFFFFFF))
-                    packed[k] = (uint64(not priority[i]) << uint64(63)) | (key32 << uint64(31)) | uint64(j - lo)
-                    k += 1
-            head = np.sort(packed[:k])
+        cutoff[p] = min(1.0, 2.0 * (heads + 8.0) / max(m, 1))
+        if m > 0:
+            state[p] = _HEAD
+    packed = np.empty(n, dtype=np.uint64)
+    row = np.empty(n, dtype=np.int64)
+    for _ in range(2):  # the heads, then the whole queues of the places whose head did not close
+        written = _place_rows(contested, all_places, priority, keys, start, cutoff, state, packed, row)
+        again = False
+        for p in range(n_places):
+            if state[p] == _DONE:
+                continue
+            lo = start[p]
+            order = np.sort(packed[lo: lo + written[p]])
             used = 0
             closed = False
-            for r in range(k):
-                i = contested[by_place[lo + np.int64(head[r] & uint64(0x7FFFFFFF))]]
+            for r in range(order.shape[0]):
+                i = row[lo + np.int64(order[r] & uint64(0x7FFFFFFF))]
                 used += sizes[i]
-                if used <= slots[p]:
-                    admitted[i] = True
-                else:
+                if used > slots[p]:  # the head ends here: those after it come after it
                     closed = True
-            if closed:  # the head ended among the sorted rows: those left out come after it
-                break
+                    break
+                admitted[i] = True
+            if closed or state[p] == _WHOLE:
+                state[p] = _DONE
+            else:  # everyone sorted fitted: undo, and sort the place's whole queue
+                for r in range(order.shape[0]):
+                    admitted[row[lo + np.int64(order[r] & uint64(0x7FFFFFFF))]] = False
+                state[p] = _WHOLE
+                again = True
+        if not again:
+            break

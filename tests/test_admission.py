@@ -131,6 +131,20 @@ def test_ranked_fit_sorts_the_whole_queue_where_the_cut_off_holds_too_few():
     assert (sizes[got] == 100).sum() == 9 and (sizes[got] == 1).sum() == (key < 0.01).sum()
 
 
+
+def test_ranked_fit_sorts_the_whole_queue_afresh_where_a_tied_key_lies_across_the_cut_off():
+    # 100 single persons, 1 slot: the cut-off is 2 x (1 + 8) / 100 = 0.18 of the keys. Row 60's key is just under
+    # it, row 30's exactly on it (not under): the head holds row 60 alone, which fits, so the place sorts its whole
+    # queue, where the two keys tie in their first 32 bits and row 30 comes first by position. Row 60, admitted by
+    # the head, must not stay admitted
+    key = np.linspace(0.5, 0.99, 100)
+    key[60], key[30] = np.nextafter(0.18, 0.0), 0.18
+    places, sizes, priority, slots = np.zeros(100, int), np.ones(100, int), np.zeros(100, bool), np.array([1])
+    got = ranked_fit(np.arange(100), places, sizes, priority, key, slots)
+    assert np.nonzero(got)[0].tolist() == [30]
+    assert np.array_equal(got, full_sort_fit(places, sizes, priority, key * 4294967296.0 // 1, slots))
+
+
 # ---------------------------------------------------------------- queue_slots
 
 
