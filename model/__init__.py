@@ -2,6 +2,7 @@
 
 import importlib
 import os
+from pathlib import Path
 
 
 def _numpy_huge_pages(enabled: bool) -> bool | None:
@@ -30,3 +31,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 if "NUMPY_MADVISE_HUGEPAGE" not in os.environ:
     os.environ["NUMPY_MADVISE_HUGEPAGE"] = "0"  # for child processes (NumPy reads it as it is imported)
     _numpy_huge_pages(False)  # for this one, whose NumPy read it already
+
+# Numba's cache in a folder named after the model's sources (see kernel_cache: a kernel whose callee in another file
+# changed is never loaded stale), set before any kernel is defined; a user's NUMBA_CACHE_DIR wins
+from .kernel_cache import use_kernel_cache  # noqa: E402
+
+use_kernel_cache(Path(__file__).resolve().parent)
