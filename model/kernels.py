@@ -20,8 +20,8 @@ serves crisisflow's own push/pull rules and the Flee-compatible rules alike.
 
 Numba's cache keys each compiled function on its own source file only, and a caller keeps the code of the
 functions it calls or inlines from other modules (admission and hosting use helpers from here and from
-`model.ranking`; the kernels use `model.scheduling` and `model.prefetch`) until its own file changes: after editing
-a compiled module of model/, delete model/__pycache__ so that everything compiles again with the change.
+`model.ranking`; the kernels use `model.scheduling` and `model.prefetch`) until its own file changes: so the cache
+is kept in a folder per state of model/'s sources (`model.kernel_cache`), and any change compiles everything again.
 """
 from __future__ import annotations
 

@@ -6,8 +6,8 @@ each of those reads waits for main memory in turn, one journey after the other. 
 rows a few journeys ahead (LLVM's `llvm.prefetch`, which compiles to one instruction and changes no value) lets
 those waits overlap. `return_home` does the same for the rows whose return it tests.
 
-Numba's cache keys a compiled kernel on its own source file only: after editing this module, touch
-model/kernels.py (or delete model/__pycache__) so that the kernels compile again with the change.
+Numba's cache keys a compiled kernel on its own source file only; `model.kernel_cache` keeps the cache per state of
+model/'s sources, so that the kernels compile again after a change here.
 """
 from __future__ import annotations
 

@@ -17,8 +17,8 @@ A kernel takes its counter from `block_counter`, not np.zeros: in a function com
 is a parallel loop of its own, and each parallel loop wakes the other threads (with idle threads asleep, see
 `model/__init__.py`, about 70 us here) and waits for them.
 
-Numba's cache keys a compiled kernel on its own source file only: after editing this module, touch
-model/kernels.py (or delete model/__pycache__) so that the kernels compile again with the change.
+Numba's cache keys a compiled kernel on its own source file only; `model.kernel_cache` keeps the cache per state of
+model/'s sources, so that the kernels compile again after a change here.
 """
 from __future__ import annotations
 
