@@ -13,7 +13,7 @@ from . import rng
 from .codes import LocationKind, Status
 from .kernels import count_row, zero_counts
 from .population import Population
-from .ranking import fit_contested, uncontested
+from .ranking import fit_by_draws
 from .signatures import B1, I1, I4, I8, I8_2, I8_3, I8_4
 
 _HOSTED = np.int8(Status.HOSTED)
@@ -69,12 +69,7 @@ def _host_rows(rows, free, seed, day, active, agent_type, status, location, orig
     for k in range(n):
         places[k] = location[rows[k]]
         sizes[k] = size[rows[k]]
-    taken, contested, demand = uncontested(places, sizes, free)
-    if contested.shape[0]:
-        keys = np.empty(contested.shape[0])
-        for c in range(contested.shape[0]):
-            keys[c] = rng.uniform(seed, rows[contested[c]], day, rng.HOSTING_ORDER)
-        fit_contested(contested, places, sizes, np.zeros(n, dtype=np.bool_), keys, demand, free, taken)
+    taken = fit_by_draws(rows, places, sizes, np.zeros(n, dtype=np.bool_), free, seed, day, uint64(rng.HOSTING_ORDER))
     counts, exits, by_origin, rows_counted = (by_place_status_type[0], exits_by_type_status[0],
                                               displaced_by_origin[0], row_counts[0])
     persons = 0

@@ -34,7 +34,7 @@ def sources_digest(package: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def user_cache_root() -> Path:
+def _user_cache_root() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "crisisflow"
 
 
@@ -65,7 +65,7 @@ def kernel_cache_dir(package: Path) -> Path | None:
     if _usable(in_tree):
         _prune(in_tree.parent, keep=in_tree)
         return in_tree
-    in_user_cache = user_cache_root() / name
+    in_user_cache = _user_cache_root() / name
     return in_user_cache if _usable(in_user_cache) else None
 
 

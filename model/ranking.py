@@ -3,8 +3,9 @@
 Admission (site places, border processing, evacuation seats), hosting (free hosting places in a town) and the
 operations that ration a service (travel documents, evacuation seats) all decide the same way: at each place the
 queued groups are taken in order while the persons taken so far fit the day's slots. `ranked_fit` is the call
-for NumPy code; `uncontested` and `fit_contested` are its compiled steps, which admission, hosting and the
-issuing of travel documents call from their own compiled passes with the keys they draw.
+for NumPy code; `uncontested` and `fit_contested` are its compiled steps, and `fit_by_draws` the two with each
+contested row's own draw as key, which hosting and the issuing of travel documents call from their compiled passes
+(admission calls the steps itself: it reads its rows' priorities only where a place is contested).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from collections.abc import Callable
 import numpy as np
 from numba import njit, types, uint64, void
 
+from . import rng
 from .signatures import B1, F8, I8
 
 
@@ -148,3 +150,16 @@ def fit_contested(contested, all_places, sizes, priority, keys, demand, slots, a
                 again = True
         if not again:
             break
+
+
+@njit(B1(I8, I8, I8, B1, I8, uint64, uint64, uint64), cache=True, nogil=True)
+def fit_by_draws(rows, places, sizes, priority, slots, seed, day, purpose):
+    """`ranked_fit` in compiled code, its key each row's draw for `purpose` today (`rng.uniform`), drawn only for
+    the rows of contested places: which of `rows` (with their places, sizes and priorities) are admitted."""
+    admitted, contested, demand = uncontested(places, sizes, slots)
+    if contested.shape[0]:
+        keys = np.empty(contested.shape[0])
+        for c in range(contested.shape[0]):
+            keys[c] = rng.uniform(seed, rows[contested[c]], day, purpose)
+        fit_contested(contested, places, sizes, priority, keys, demand, slots, admitted)
+    return admitted

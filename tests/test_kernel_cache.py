@@ -119,7 +119,6 @@ def test_a_users_numba_cache_dir_wins(tmp_path, monkeypatch):
 def test_the_models_kernels_are_cached_in_the_folder_of_its_sources(module):
     probe = textwrap.dedent(f"""
         import numba, crisisflow.model.{module}
-        from pathlib import Path
         print(numba.config.CACHE_DIR)
     """)
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}

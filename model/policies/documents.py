@@ -18,7 +18,7 @@ from numba import int64, njit, types, uint64, void
 
 from .. import rng
 from ..codes import AgentType, Status
-from ..ranking import fit_contested, uncontested
+from ..ranking import fit_by_draws
 from ..signatures import B1, B1_2, I1, I2, I4, I8
 from .base import Candidates, Policy, cumulative
 from .inputs import IN_NETWORK, OperationInput, plain
@@ -149,8 +149,8 @@ def _issue(present, point_location, point_per_day, point_first, point_stop, poin
            location, status, nationality, size, seed, day, issued):
     """The day's documents, point by point in their order: each point open today issues to the undocumented rows
     of `present` at its place and of its nationalities, the queued (waiting or stranded) first, then in the order of
-    their ISSUE_ORDER draws, while the persons fit its `per_day` (ranking.ranked_fit's rule at one place, with its
-    compiled steps); issued[p] persons. A row documented by one point is not a candidate of the next. One call a
+    their ISSUE_ORDER draws, while the persons fit its `per_day` (ranking.ranked_fit's rule at one place,
+    `ranking.fit_by_draws`); issued[p] persons. A row documented by one point is not a candidate of the next. One call a
     day instead of a dozen NumPy steps and a ranked_fit call per point (libya_2011's six points: 1,385 point-days a
     run)."""
     rows = np.empty(present.shape[0], dtype=np.int64)
@@ -171,12 +171,7 @@ def _issue(present, point_location, point_per_day, point_first, point_stop, poin
             sizes[k] = size[rows[k]]
             queued[k] = status[rows[k]] == _WAITING or status[rows[k]] == _STRANDED
         slots[0] = point_per_day[p]
-        admitted, contested, demand = uncontested(places, sizes, slots)
-        if contested.shape[0]:
-            keys = np.empty(contested.shape[0])
-            for c in range(contested.shape[0]):
-                keys[c] = rng.uniform(seed, rows[contested[c]], day, rng.ISSUE_ORDER)
-            fit_contested(contested, places, sizes, queued, keys, demand, slots, admitted)
+        admitted = fit_by_draws(rows[:n], places, sizes, queued, slots, seed, uint64(day), uint64(rng.ISSUE_ORDER))
         persons = 0
         for k in range(n):
             if admitted[k]:
