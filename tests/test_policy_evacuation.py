@@ -142,3 +142,33 @@ def test_config_composes_and_runs_on_the_demo_scenario():
     s = series(model)
     assert s["evacuated_cumulative", "sea"][-1] > 0 and s["evacuated_cumulative", "land"][-1] > 0
     assert_conserved(model)
+
+
+@pytest.mark.parametrize("documents_required", [True, False])
+@pytest.mark.parametrize("nationalities", [None, [1, 3]])
+def test_boarding_filter_is_the_eligibility_rule_row_by_row(documents_required, nationalities):
+    """The compiled filter against the rule written with NumPy masks: off the hubs every row may be admitted; at a
+    hub, a row of an eligible type, a migrant of a listed nationality, with documents where required."""
+    from crisisflow.model.policies.evacuation import _boarding, _eligible_rows
+    rng = np.random.default_rng(7)
+    n, n_nat, n_loc = 5000, 4, 12
+    agent_type = rng.integers(0, len(AgentType), n).astype(np.int8)
+    nationality = np.where(agent_type == AgentType.MIGRANT, rng.integers(0, n_nat, n), -1).astype(np.int16)
+    has_documents = rng.random(n) < 0.5
+    types = np.array([t in (AgentType.MIGRANT, AgentType.IDP) for t in AgentType])
+    nat_ok = np.ones(n_nat + 1, dtype=np.bool_)
+    if nationalities is not None:
+        nat_ok[:] = False
+        nat_ok[np.array(nationalities) + 1] = True
+    hub_of = np.full(n_loc, -1, dtype=np.int64)
+    hub_of[[2, 5, 9]] = [0, 1, 2]
+    rows = np.sort(rng.choice(n, 3000, replace=False)).astype(np.int64)
+    places = rng.integers(0, n_loc, len(rows)).astype(np.int64)
+    t = agent_type[rows]
+    rule = types[t] & ((t != AgentType.MIGRANT) | nat_ok[nationality[rows] + 1])
+    if documents_required:
+        rule &= has_documents[rows]
+    args = (types, nat_ok, documents_required, agent_type, nationality, has_documents)
+    assert np.array_equal(_eligible_rows(rows, *args), rule)
+    assert np.array_equal(_boarding(rows, places, hub_of, *args), (hub_of[places] < 0) | rule)
+    assert 0 < rule.sum() < len(rows)  # the draw has rows of both kinds

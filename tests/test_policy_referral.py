@@ -101,3 +101,38 @@ def test_config_composes_and_runs_on_the_demo_scenario():
     model = compose_and_run("referral")
     assert series(model)["referred_cumulative", ""][-1] > 0
     assert_conserved(model)
+
+
+@pytest.mark.parametrize("protected", [True, False])
+def test_identification_pass_is_the_rule_in_numpy(protected):
+    """The compiled daily pass against the rule written with NumPy steps: the rows still in the network; the
+    unreferred not on the move identified under their place's rate with their IDENTIFY draw; the persons referred
+    by group; the referred rows stranded (with protected status)."""
+    from crisisflow.model import rng as crng
+    from crisisflow.model.policies.referral import _identify
+    gen = np.random.default_rng(11)
+    n, n_loc, seed, day = 4000, 9, 5, 17
+    vulnerable = np.sort(gen.choice(n, 1500, replace=False)).astype(np.int64)
+    active = gen.random(n) < 0.8
+    referred = gen.random(n) < 0.2
+    status = gen.integers(0, len(Status), n).astype(np.int8)
+    location = gen.integers(0, n_loc, n).astype(np.int32)
+    size = gen.integers(1, 6, n).astype(np.int32)
+    child = gen.random(n) < 0.6
+    victim = ~child | (gen.random(n) < 0.3)
+    rate = gen.random(n_loc)
+    still_in = vulnerable[active[vulnerable]]
+    candidates = still_in[~referred[still_in] & (status[still_in] != Status.ON_THE_MOVE)]
+    chosen = candidates[crng.uniform_array(seed, candidates, day, crng.IDENTIFY) < rate[location[candidates]]]
+    want_referred = referred.copy()
+    want_referred[chosen] = True
+    persons = size[chosen].astype(np.int64)
+    want_counts = [persons.sum(), persons[child[chosen]].sum(), persons[victim[chosen]].sum()]
+    want_stranded = still_in[want_referred[still_in] & (status[still_in] == Status.STRANDED)] if protected else []
+    counts = np.zeros(3, dtype=np.int64)
+    still, stranded = _identify(vulnerable, active, referred, status, location, size, child, victim, rate,
+                                np.uint64(seed), np.uint64(day), protected, counts)
+    assert np.array_equal(still, active[vulnerable])
+    assert np.array_equal(referred, want_referred)
+    assert counts.tolist() == want_counts and 0 < len(chosen) < len(candidates)
+    assert np.array_equal(stranded, want_stranded) and (len(stranded) > 0) == protected

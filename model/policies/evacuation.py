@@ -20,11 +20,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numba import boolean, njit
 
 from .. import rng
 from ..admission import queue_priority
 from ..ranking import ranked_fit
 from ..codes import AgentType, LocationKind, Status
+from ..signatures import B1, I1, I2, I8
 from .base import Policy, cumulative, rows_at
 from .inputs import IN_NETWORK, OperationInput, plain
 
@@ -68,7 +70,9 @@ class Evacuation(Policy):
     def setup(self, model) -> None:
         inp = OperationInput(model, self)
         self._types = inp.agent_types(self.types, "types")
-        self._nationalities = inp.nationality_mask(self.nationalities, "nationalities")
+        nationalities = inp.nationality_mask(self.nationalities, "nationalities")  # None: every nationality
+        self._nationalities = (np.ones(len(inp.nationalities) + 1, dtype=np.bool_) if nationalities is None
+                               else nationalities)
         if isinstance(self.pull, bool) or not isinstance(self.pull, (int, float)) or not np.isfinite(self.pull):
             raise inp.error("pull", f"{self.pull!r}; expected a finite number added to the pull of open hubs")
         inp.number(self.seat_scale, "seat_scale")
@@ -126,17 +130,15 @@ class Evacuation(Policy):
 
     def _eligible(self, rows: np.ndarray) -> np.ndarray:
         pop = self._population
-        atype = pop.agent_type[rows]
-        ok = self._types[atype]
-        if self._nationalities is not None:
-            ok &= (atype != AgentType.MIGRANT) | self._nationalities[pop.nationality[rows] + 1]
-        if self.documents_required:
-            ok &= pop.has_documents[rows]
-        return ok
+        return _eligible_rows(np.ascontiguousarray(rows, dtype=np.int64), self._types, self._nationalities,
+                              self.documents_required, pop.agent_type, pop.nationality, pop.has_documents)
 
     def _may_board(self, rows: np.ndarray, locations: np.ndarray) -> np.ndarray:
         """Admission filter: at this operation's hubs only eligible agents board."""
-        return (self._hub_of[locations] < 0) | self._eligible(rows)
+        pop = self._population
+        return _boarding(np.ascontiguousarray(rows, dtype=np.int64), np.ascontiguousarray(locations, dtype=np.int64),
+                         self._hub_of, self._types, self._nationalities, self.documents_required, pop.agent_type,
+                         pop.nationality, pop.has_documents)
 
     def _pick_up(self, model, mission: Mission) -> None:
         pop = model.population
@@ -184,3 +186,39 @@ def _mode(inp: OperationInput, value, field: str) -> int:
     if value not in MODES:
         raise inp.error(field, f"{value!r}; expected one of {list(MODES)}")
     return MODES.index(value)
+
+
+_MIGRANT = np.int8(AgentType.MIGRANT)
+
+
+@njit(cache=True, inline="always")
+def _may_go(i, types, nationalities, documents_required, agent_type, nationality, has_documents):
+    """Whether row i may be evacuated: its type, a migrant's nationality (nationalities[nationality + 1]), and its
+    documents where they are required. The one statement of the rule: the hubs' filter and the missions apply it.
+    Bitwise, without a branch: the rows' types and places come in no order a branch predictor could learn (libya_2011's
+    queues, 24,000-34,000 rows: the filter with short-circuit tests 343-692 us, NumPy's masks 219-336, this 96-133)."""
+    t = agent_type[i]
+    return (types[t] & ((t != _MIGRANT) | nationalities[nationality[i] + 1])
+            & (has_documents[i] | (not documents_required)))
+
+
+@njit(B1(I8, B1, B1, boolean, I1, I2, B1), cache=True)
+def _eligible_rows(rows, types, nationalities, documents_required, agent_type, nationality, has_documents):
+    """`_may_go` for each of `rows`."""
+    out = np.empty(rows.shape[0], dtype=np.bool_)
+    for k in range(rows.shape[0]):
+        out[k] = _may_go(rows[k], types, nationalities, documents_required, agent_type, nationality, has_documents)
+    return out
+
+
+@njit(B1(I8, I8, I8, B1, B1, boolean, I1, I2, B1), cache=True)
+def _boarding(rows, places, hub_of, types, nationalities, documents_required, agent_type, nationality,
+              has_documents):
+    """The hubs' admission filter over the day's queue (`rows` at `places`): True where a row is not at one of the
+    operation's hubs (hub_of[place] < 0) or `_may_go`. One pass instead of NumPy's gathers of every queued row's
+    type, nationality and documents and its five masks (libya_2011: 9,000 queued rows a day, up to 36,000)."""
+    out = np.empty(rows.shape[0], dtype=np.bool_)
+    for k in range(rows.shape[0]):
+        out[k] = (hub_of[places[k]] < 0) | _may_go(rows[k], types, nationalities, documents_required, agent_type,
+                                                   nationality, has_documents)
+    return out
