@@ -190,7 +190,7 @@ def measure_synthetic(persons_per_agent: int, seed: int = 0, scale: float = 1.0,
     if floor:
         f = floor_ns_per_agent(model)
         out["floor_ns_per_agent"] = round(f, 3)
-        out["floor_ratio"] = round(out["ns_per_agent_step"] / f, 1)
+        out["floor_ratio"] = round(out["ns_per_agent_step"] / f, 2)
     out["peak_gb"] = round(peak_gb(), 3)
     return out
 
@@ -206,7 +206,7 @@ def set_floor_ratio(series: dict, runs: list[dict]) -> None:
     floor = min(r["floor_ns_per_agent"] for r in runs)
     series["floor_ns_per_agent"] = floor
     series["floor_ns_per_agent_runs"] = [r["floor_ns_per_agent"] for r in runs]
-    series["floor_ratio"] = round(series["ns_per_agent_step"] / floor, 1)
+    series["floor_ratio"] = round(series["ns_per_agent_step"] / floor, 2)
 
 
 def run_child(args: list[str], timeout: float = 600.0) -> dict:
