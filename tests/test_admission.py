@@ -131,7 +131,6 @@ def test_ranked_fit_sorts_the_whole_queue_where_the_cut_off_holds_too_few():
     assert (sizes[got] == 100).sum() == 9 and (sizes[got] == 1).sum() == (key < 0.01).sum()
 
 
-
 def test_ranked_fit_sorts_the_whole_queue_afresh_where_a_tied_key_lies_across_the_cut_off():
     # 100 single persons, 1 slot: the cut-off is 2 x (1 + 8) / 100 = 0.18 of the keys. Row 60's key is just under
     # it, row 30's exactly on it (not under): the head holds row 60 alone, which fits, so the place sorts its whole

@@ -80,13 +80,13 @@ def test_floor_ratio_is_over_the_least_disturbed_floor():
     assert persons["floor_ns_per_agent_runs"] == [0.91, 0.46, 0.84]
 
 
-
 def test_floor_ratio_keeps_the_hundredths_that_decide_the_target():
     """5.04 is over the target of 5: the figure must not read 5.0 (the 06:46 run of 2026-11-30 did, at one
     decimal)."""
     persons = {"ns_per_agent_step": 5.04}
     bench.set_floor_ratio(persons, [{"floor_ns_per_agent": 0.999}])
     assert persons["floor_ratio"] == 5.05
+
 
 def _run(run_s: float, floor: float, ns: float = 4.0, digest: str = "h") -> dict:
     """One measured run as `--one` reports it, reduced to what the orchestrator reads."""
