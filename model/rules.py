@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from omegaconf import OmegaConf
 
-from .codes import HOME_STATUSES, N_STATUS, N_TYPE, AgentType, LocationKind, Status
+from . import rules_tables
+from .codes import N_STATUS, N_TYPE, AgentType, LocationKind, Status
 from .network import Network, PathTable, enumerate_paths
 from .scenario import daily_increase
 
@@ -59,10 +60,6 @@ class StaticTables:
 
 def per_type(values) -> np.ndarray:
     return np.array([float(getattr(values, t)) for t in _TYPES], dtype=np.float64)
-
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 0.5 * (1.0 + np.tanh(0.5 * x))  # stable for large |x|
 
 
 def path_crosses_border(net: Network, paths: PathTable) -> np.ndarray:
@@ -147,7 +144,10 @@ class CrisisflowRules(RuleSet):
         self.w = OmegaConf.to_object(cfg)
         self._attachment = per_type(self.w.attachment)
         kind = net.kind
-        self._kind_move = np.array([getattr(cfg.move_kind, k.name.lower()) for k in LocationKind])[kind]
+        self._kind_move = np.array([getattr(cfg.move_kind, k.name.lower()) for k in LocationKind],
+                                   dtype=np.float64)[kind]
+        self._move_settled = np.array([getattr(self.w.move_settled, s.name.lower()) for s in
+                                       rules_tables.SETTLED_STATUSES + rules_tables.QUEUED_STATUSES], dtype=np.float64)
         self._is = {k: kind == k for k in LocationKind}
         self._may_cross = per_type(cfg.may_cross_border) > 0
         # pull of each kind of place by type [T, L]; places have one kind, so the four terms never overlap
@@ -157,41 +157,25 @@ class CrisisflowRules(RuleSet):
             self._kind_pull[:, self._is[k]] = per_type(weight)[:, None]
 
     def daily(self, st: LocationState) -> DailyTables:
+        """Leaving home: sigmoid(push - attachment - aid), where the push (hazard, damage, neighbours gone, a warning)
+        is above 0; leaving again once back, or settled for good: only a new hazard or a warning moves them. Moving
+        on: sigmoid(status constant + kind of place + hazard + crowding - aid), a queue's without the kind of place.
+        The pull of each place by type (see the class docstring). Written by `rules_tables`' compiled passes."""
         w = self.w
-        L = self.net.n_locations
-        crowd = _crowding(st.in_site, st.site_capacity)
-        p = np.zeros((N_TYPE, N_STATUS, L))
-        push = (w.push_hazard * st.hazard + w.push_damage * st.damage + w.push_neighbours_gone * st.gone_share
-                + st.push_bonus)
-        attach = self._attachment
-        leave = np.where(push > 0, sigmoid(push[None, :] - attach[:, None] - w.push_aid * st.aid), 0.0)
-        for s in HOME_STATUSES:
-            p[:, s] = leave
-        # people who came back (or settled for good) accepted the damage and the empty street: only a new
-        # hazard or a warning moves them again
-        again = w.push_hazard * st.hazard + st.push_bonus
-        leave_again = np.where(again > 0, sigmoid(again[None, :] - attach[:, None] - w.push_aid * st.aid), 0.0)
-        for s in (Status.RETURNED, Status.LOCALLY_INTEGRATED):
-            p[:, s] = leave_again
-        base = (w.move_hazard * st.hazard + w.move_crowding * crowd)[None, :] - w.move_aid * st.aid
-        for s in (Status.IN_SITE, Status.HOSTED, Status.SELF_SETTLED):
-            p[:, s] = sigmoid(getattr(w.move_settled, s.name.lower()) + self._kind_move[None, :] + base)
-        # leaving a queue is giving up one's place: the kind of place (a transit point) does not speed it up
-        for s in (Status.WAITING, Status.STRANDED):
-            p[:, s] = sigmoid(getattr(w.move_settled, s.name.lower()) + base)
-        return DailyTables(p_depart=p, p_continue=p[:, Status.SELF_SETTLED], pull=self._pull(st),
+        n_type, n_loc = N_TYPE, self.net.n_locations
+        hazard, aid = _floats(st.hazard), _float_table(st.aid, n_type, n_loc)
+        in_site, site_capacity = _floats(st.in_site), _floats(st.site_capacity)
+        halves, pushing, free_share, hosts = rules_tables.arguments(
+            hazard, _floats(st.damage), _floats(st.gone_share), _floats(st.push_bonus), aid, in_site,
+            site_capacity, _floats(st.host_free), self._attachment, self._kind_move, self._move_settled,
+            w.push_hazard, w.push_damage, w.push_neighbours_gone, w.push_aid, w.move_hazard, w.move_crowding,
+            w.move_aid)
+        p, pull = rules_tables.tables(np.tanh(halves), pushing, np.log(free_share), np.log1p(hosts), hazard, aid,
+                                      _float_table(st.pull_bonus, n_type, n_loc), site_capacity,
+                                      self._is[LocationKind.TOWN], self._is[LocationKind.SITE], self._kind_pull,
+                                      w.pull_safety, w.pull_crowding, w.pull_host_capacity, w.pull_aid, N_STATUS)
+        return DailyTables(p_depart=p, p_continue=p[:, Status.SELF_SETTLED], pull=pull,
                            border_allowed=self._borders(st))
-
-    def _pull(self, st: LocationState) -> np.ndarray:
-        w = self.w
-        free_share = np.where(st.site_capacity > 0, 1.0 - st.in_site / np.maximum(st.site_capacity, 1), 1.0)
-        common = (-w.pull_safety * st.hazard + w.pull_crowding * np.log(np.clip(free_share, 0.01, 1.0))
-                  + w.pull_host_capacity * np.log1p(st.host_free / 100.0) * self._is[LocationKind.TOWN])
-        pull = np.zeros((N_TYPE, self.net.n_locations)) + common + w.pull_aid * st.aid + st.pull_bonus
-        pull[:, self._is[LocationKind.SITE] & (st.site_capacity == 0)] = -np.inf  # a closed site is no destination
-        with np.errstate(invalid="ignore"):
-            pull += self._kind_pull
-        return pull
 
     def _borders(self, st: LocationState) -> np.ndarray:
         allowed = st.border_open.copy()
@@ -208,10 +192,15 @@ def _site_series(scenario) -> dict[str, np.ndarray] | None:
     return flee.camps if flee is not None and flee.camps else None
 
 
-def _crowding(in_site: np.ndarray, capacity: np.ndarray) -> np.ndarray:
-    """Occupancy over capacity beyond 90% (Flee's capacity buffer), 0 where there is no limit."""
-    occ = np.where(capacity > 0, in_site / np.maximum(capacity, 1), 0.0)
-    return np.clip(occ - 0.9, 0.0, None) * 10.0
+def _floats(values) -> np.ndarray:
+    """A day's [places] input as float64 (the model's already are: no copy)."""
+    return np.asarray(values, dtype=np.float64)
+
+
+def _float_table(values, n_type: int, n_loc: int) -> np.ndarray:
+    """A day's [types, places] input as float64, a [places] one the same for every type."""
+    values = np.asarray(values, dtype=np.float64)
+    return values if values.shape == (n_type, n_loc) else np.ascontiguousarray(np.broadcast_to(values, (n_type, n_loc)))
 
 
 def build_rules(cfg, scenario) -> RuleSet:
