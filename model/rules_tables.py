@@ -17,29 +17,26 @@ compiled code without fast-math rounds every operation as NumPy does: the tables
 from __future__ import annotations
 
 import numpy as np
-from numba import boolean, float64, int64, njit, types
+from numba import float64, int64, njit, types
 
-from .codes import Status
-from .signatures import B1, F8
+from .codes import HOME_STATUSES, Status
+from .signatures import B1, B1_2, F8, F8_2, F8_3, F_A1, F_A2
 
-_F_A1, _F_A2 = types.Array(float64, 1, "A"), types.Array(float64, 2, "A")
-_F8_3 = types.Array(float64, 3, "C")
-_B1_2 = types.Array(boolean, 2, "C")
-
-#: the sigmoids of a day, rows of `_arguments`' first output: leaving home, leaving again once back (or settled for
+#: the sigmoids of a day, rows of `arguments`' first output: leaving home, leaving again once back (or settled for
 #: good), then moving on from a site, a host, self-settlement, a queue, a queue past the stranding threshold
 LEAVE, LEAVE_AGAIN, FIRST_SETTLED, FIRST_QUEUED, N_SIGMOIDS = 0, 1, 2, 5, 7
 #: the statuses of the settled and queued sigmoids, in their order (`CrisisflowRules._move_settled` follows it)
 SETTLED_STATUSES = (Status.IN_SITE, Status.HOSTED, Status.SELF_SETTLED)
 QUEUED_STATUSES = (Status.WAITING, Status.STRANDED)
-_AT_HOME, _TRAPPED, _RETURNED, _INTEGRATED = (int(s) for s in (Status.AT_HOME, Status.TRAPPED, Status.RETURNED,
-                                                                Status.LOCALLY_INTEGRATED))
+#: home statuses: those who came back (or settled for good) leave again only on a new hazard or a warning
+_AGAIN = (int(Status.RETURNED), int(Status.LOCALLY_INTEGRATED))
+_FIRST_TIME = tuple(int(s) for s in HOME_STATUSES if s not in _AGAIN)
 _SETTLED = tuple(int(s) for s in SETTLED_STATUSES)
 _QUEUED = tuple(int(s) for s in QUEUED_STATUSES)
 
 
-@njit(types.Tuple((_F8_3, _B1_2, F8, F8))(
-    _F_A1, _F_A1, _F_A1, _F_A1, _F_A2, _F_A1, _F_A1, _F_A1, F8, F8, F8,
+@njit(types.Tuple((F8_3, B1_2, F8, F8))(
+    F_A1, F_A1, F_A1, F_A1, F_A2, F_A1, F_A1, F_A1, F8, F8, F8,
     float64, float64, float64, float64, float64, float64, float64), cache=True)
 def arguments(hazard, damage, gone_share, push_bonus, aid, in_site, site_capacity, host_free, attachment, kind_move,
               move_settled, push_hazard, push_damage, push_gone, push_aid, move_hazard, move_crowding, move_aid):
@@ -74,8 +71,8 @@ def arguments(hazard, damage, gone_share, push_bonus, aid, in_site, site_capacit
     return halves, pushing, free_share, hosts
 
 
-@njit(types.Tuple((_F8_3, types.Array(float64, 2, "C")))(
-    _F8_3, _B1_2, F8, F8, _F_A1, _F_A2, _F_A2, _F_A1, B1, B1, types.Array(float64, 2, "C"),
+@njit(types.Tuple((F8_3, F8_2))(
+    F8_3, B1_2, F8, F8, F_A1, F_A2, F_A2, F_A1, B1, B1, F8_2,
     float64, float64, float64, float64, int64), cache=True)
 def tables(tanh_halves, pushing, log_free_share, log1p_hosts, hazard, aid, pull_bonus, site_capacity, is_town,
            is_site, kind_pull, pull_safety, pull_crowding, pull_host_capacity, pull_aid, n_status):
@@ -88,12 +85,12 @@ def tables(tanh_halves, pushing, log_free_share, log1p_hosts, hazard, aid, pull_
     for t in range(n_type):
         for loc in range(n_loc):
             leave = 0.5 * (1.0 + tanh_halves[LEAVE, t, loc]) if pushing[0, loc] else 0.0
-            p[t, _AT_HOME, loc] = leave
-            p[t, _TRAPPED, loc] = leave
+            for s in _FIRST_TIME:
+                p[t, s, loc] = leave
             # people who came back (or settled for good) accepted the damage and the empty street
             again = 0.5 * (1.0 + tanh_halves[LEAVE_AGAIN, t, loc]) if pushing[1, loc] else 0.0
-            p[t, _RETURNED, loc] = again
-            p[t, _INTEGRATED, loc] = again
+            for s in _AGAIN:
+                p[t, s, loc] = again
             for k in range(len(_SETTLED)):
                 p[t, _SETTLED[k], loc] = 0.5 * (1.0 + tanh_halves[FIRST_SETTLED + k, t, loc])
             for k in range(len(_QUEUED)):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from numba import boolean, float32, float64, int8, int16, int32, int64, types
 
 B1, I1, I2, I4, I8, F4, F8 = (types.Array(t, 1, "C") for t in (boolean, int8, int16, int32, int64, float32, float64))
-B1_2, I4_2, I8_2 = (types.Array(t, 2, "C") for t in (boolean, int32, int64))
+B1_2, I4_2, I8_2, F8_2 = (types.Array(t, 2, "C") for t in (boolean, int32, int64, float64))
 I8_3, I8_4 = types.Array(int64, 3, "C"), types.Array(int64, 4, "C")
 F8_3 = types.Array(float64, 3, "C")
 B_A3, F_A1, F_A2 = types.Array(boolean, 3, "A"), float64[:], float64[:, :]
