@@ -95,6 +95,8 @@ def tables(tanh_halves, pushing, log_free_share, log1p_hosts, hazard, aid, pull_
                 p[t, _SETTLED[k], loc] = 0.5 * (1.0 + tanh_halves[FIRST_SETTLED + k, t, loc])
             for k in range(len(_QUEUED)):
                 p[t, _QUEUED[k], loc] = 0.5 * (1.0 + tanh_halves[FIRST_QUEUED + k, t, loc])
+            # the host term times 0 or 1 and the sum started from 0.0, as NumPy did: a product with 0 may be -0.0,
+            # and 0.0 + x turns a -0.0 into 0.0 (kept, so that the tables stay NumPy's to the last bit)
             common = (-pull_safety * hazard[loc] + pull_crowding * log_free_share[loc]
                       + pull_host_capacity * log1p_hosts[loc] * (1.0 if is_town[loc] else 0.0))
             value = 0.0 + common + pull_aid * aid[t, loc] + pull_bonus[t, loc]
