@@ -163,15 +163,16 @@ class CrisisflowRules(RuleSet):
         The pull of each place by type (see the class docstring). Written by `rules_tables`' compiled passes."""
         w = self.w
         n_type, n_loc = N_TYPE, self.net.n_locations
-        hazard, aid = _floats(st.hazard), _float_table(st.aid, n_type, n_loc)
-        in_site, site_capacity = _floats(st.in_site), _floats(st.site_capacity)
+        hazard, damage, gone_share, push_bonus, in_site, site_capacity, host_free = (
+            _floats(st, name, n_loc) for name in _PLACE_FIELDS)
+        aid = _float_table(st, "aid", n_type, n_loc)
         halves, pushing, free_share, hosts = rules_tables.arguments(
-            hazard, _floats(st.damage), _floats(st.gone_share), _floats(st.push_bonus), aid, in_site,
-            site_capacity, _floats(st.host_free), self._attachment, self._kind_move, self._move_settled,
+            hazard, damage, gone_share, push_bonus, aid, in_site, site_capacity, host_free, self._attachment,
+            self._kind_move, self._move_settled,
             w.push_hazard, w.push_damage, w.push_neighbours_gone, w.push_aid, w.move_hazard, w.move_crowding,
             w.move_aid)
         p, pull = rules_tables.tables(np.tanh(halves), pushing, np.log(free_share), np.log1p(hosts), hazard, aid,
-                                      _float_table(st.pull_bonus, n_type, n_loc), site_capacity,
+                                      _float_table(st, "pull_bonus", n_type, n_loc), site_capacity,
                                       self._is[LocationKind.TOWN], self._is[LocationKind.SITE], self._kind_pull,
                                       w.pull_safety, w.pull_crowding, w.pull_host_capacity, w.pull_aid, N_STATUS)
         return DailyTables(p_depart=p, p_continue=p[:, Status.SELF_SETTLED], pull=pull,
@@ -192,15 +193,28 @@ def _site_series(scenario) -> dict[str, np.ndarray] | None:
     return flee.camps if flee is not None and flee.camps else None
 
 
-def _floats(values) -> np.ndarray:
-    """A day's [places] input as float64 (the model's already are: no copy)."""
-    return np.asarray(values, dtype=np.float64)
+#: the day's [places] inputs of `CrisisflowRules.daily`, in the order `rules_tables.arguments` takes them
+_PLACE_FIELDS = ("hazard", "damage", "gone_share", "push_bonus", "in_site", "site_capacity", "host_free")
 
 
-def _float_table(values, n_type: int, n_loc: int) -> np.ndarray:
+def _floats(st: LocationState, name: str, n_loc: int) -> np.ndarray:
+    """A day's [places] input as float64 (the model's already are: no copy), checked for one value per place: the
+    compiled passes read as many as there are places, and do not check their indices."""
+    values = np.asarray(getattr(st, name), dtype=np.float64)
+    if values.shape != (n_loc,):
+        raise ValueError(f"LocationState.{name}: shape {values.shape}; expected one value per place, ({n_loc},)")
+    return values
+
+
+def _float_table(st: LocationState, name: str, n_type: int, n_loc: int) -> np.ndarray:
     """A day's [types, places] input as float64, a [places] one the same for every type."""
-    values = np.asarray(values, dtype=np.float64)
-    return values if values.shape == (n_type, n_loc) else np.ascontiguousarray(np.broadcast_to(values, (n_type, n_loc)))
+    values = np.asarray(getattr(st, name), dtype=np.float64)
+    if values.shape == (n_type, n_loc):
+        return values
+    if values.shape != (n_loc,):
+        raise ValueError(f"LocationState.{name}: shape {values.shape}; expected ({n_type}, {n_loc}) by type and place, "
+                         f"or ({n_loc},), one value per place for every type")
+    return np.ascontiguousarray(np.broadcast_to(values, (n_type, n_loc)))
 
 
 def build_rules(cfg, scenario) -> RuleSet:

@@ -126,3 +126,12 @@ def test_numpy_gives_each_element_the_same_value_anywhere_in_an_array(function):
         assert np.array_equal(function(x[lo:hi].copy()), whole[lo:hi])
     assert np.array_equal(function(x[::3]), whole[::3])
     assert np.array_equal(function(x[:9_996].reshape(7, 3, -1)).ravel(), whole[:9_996])  # stacked, as the passes do
+
+
+@pytest.mark.parametrize("name", ["hazard", "in_site", "aid", "pull_bonus"])
+def test_a_day_input_of_the_wrong_length_is_named(rules, name):
+    """The compiled passes read one value per place without checking their indices: a wrong length is an error."""
+    st = random_state(rules, np.random.default_rng(4), True)
+    short = dataclasses.replace(st, **{name: np.asarray(getattr(st, name))[..., :-1]})
+    with pytest.raises(ValueError, match=rf"LocationState\.{name}: shape .*expected"):
+        rules.daily(short)
