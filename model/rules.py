@@ -14,7 +14,7 @@ import numpy as np
 from omegaconf import OmegaConf
 
 from . import rules_tables
-from .codes import N_STATUS, N_TYPE, AgentType, LocationKind, Status
+from .codes import N_TYPE, AgentType, LocationKind, Status
 from .network import Network, PathTable, enumerate_paths
 from .scenario import daily_increase
 
@@ -174,7 +174,7 @@ class CrisisflowRules(RuleSet):
         p, pull = rules_tables.tables(np.tanh(halves), pushing, np.log(free_share), np.log1p(hosts), hazard, aid,
                                       _float_table(st, "pull_bonus", n_type, n_loc), site_capacity,
                                       self._is[LocationKind.TOWN], self._is[LocationKind.SITE], self._kind_pull,
-                                      w.pull_safety, w.pull_crowding, w.pull_host_capacity, w.pull_aid, N_STATUS)
+                                      w.pull_safety, w.pull_crowding, w.pull_host_capacity, w.pull_aid)
         return DailyTables(p_depart=p, p_continue=p[:, Status.SELF_SETTLED], pull=pull,
                            border_allowed=self._borders(st))
 

@@ -17,9 +17,9 @@ compiled code without fast-math rounds every operation as NumPy does: the tables
 from __future__ import annotations
 
 import numpy as np
-from numba import float64, int64, njit, types
+from numba import float64, njit, types
 
-from .codes import HOME_STATUSES, Status
+from .codes import HOME_STATUSES, N_STATUS, Status
 from .signatures import B1, B1_2, F8, F8_2, F8_3, F_A1, F_A2
 
 #: the sigmoids of a day, rows of `arguments`' first output: leaving home, leaving again once back (or settled for
@@ -52,7 +52,7 @@ def arguments(hazard, damage, gone_share, push_bonus, aid, in_site, site_capacit
         limited = site_capacity[loc] > 0
         occupancy = in_site[loc] / max(site_capacity[loc], 1.0) if limited else 0.0
         crowding = max(occupancy - 0.9, 0.0) * 10.0  # beyond 90% of capacity (Flee's buffer)
-        free_share[loc] = min(max(1.0 - in_site[loc] / max(site_capacity[loc], 1.0) if limited else 1.0, 0.01), 1.0)
+        free_share[loc] = min(max(1.0 - occupancy if limited else 1.0, 0.01), 1.0)
         hosts[loc] = host_free[loc] / 100.0
         push = push_hazard * hazard[loc] + push_damage * damage[loc] + push_gone * gone_share[loc] + push_bonus[loc]
         again = push_hazard * hazard[loc] + push_bonus[loc]  # a new hazard or a warning: not the old damage
@@ -73,14 +73,14 @@ def arguments(hazard, damage, gone_share, push_bonus, aid, in_site, site_capacit
 
 @njit(types.Tuple((F8_3, F8_2))(
     F8_3, B1_2, F8, F8, F_A1, F_A2, F_A2, F_A1, B1, B1, F8_2,
-    float64, float64, float64, float64, int64), cache=True)
+    float64, float64, float64, float64), cache=True)
 def tables(tanh_halves, pushing, log_free_share, log1p_hosts, hazard, aid, pull_bonus, site_capacity, is_town,
-           is_site, kind_pull, pull_safety, pull_crowding, pull_host_capacity, pull_aid, n_status):
+           is_site, kind_pull, pull_safety, pull_crowding, pull_host_capacity, pull_aid):
     """The probabilities of leaving, by type, status and place (0 for the statuses nobody leaves from: on the move,
     out of the network), and the pull of each place by type (-inf at a closed site), from `arguments`' outputs after
     NumPy's tanh and logs."""
     n_type, n_loc = aid.shape
-    p = np.zeros((n_type, n_status, n_loc))
+    p = np.zeros((n_type, N_STATUS, n_loc))
     pull = np.empty((n_type, n_loc))
     for t in range(n_type):
         for loc in range(n_loc):

@@ -69,7 +69,7 @@ class Referral(Policy):
         pop, d = model.population, model.day
         vulnerable = self._vulnerable.update(pop)
         still, stranded = _identify(vulnerable, pop.active, pop.referred, pop.status, pop.location, pop.size,
-                                    pop.unaccompanied_child, pop.trafficking_victim, self._rate,
+                                    *(getattr(pop, group) for group in GROUPS), self._rate,
                                     np.uint64(model.seed_value), np.uint64(d), self.protected_status,
                                     self._referred[d])
         self._vulnerable.keep(still)  # a row that left never comes back
@@ -94,8 +94,9 @@ def _identify(vulnerable, active, referred, status, location, size, unaccompanie
               seed, day, protected_status, referred_today):
     """The day's referral over yesterday's vulnerable rows, in one pass: which of them are still in the network;
     each one not yet referred and not on the move is identified when its IDENTIFY draw falls under its place's
-    `rate` and gets `referred`; referred_today[:] = the persons referred today, in all and by group (GROUPS, in
-    order). Returns (still in the network, over `vulnerable`; the referred rows still STRANDED, ascending, where
+    `rate` and gets `referred`; referred_today[:] = the persons referred today, in all and by group (the flags of
+    GROUPS, in order, as the caller passes them: a group added there fails the signature instead of going uncounted).
+    Returns (still in the network, over `vulnerable`; the referred rows still STRANDED, ascending, where
     `protected_status`, for the caller to set waiting). A few hundred to a few thousand rows a day (libya_2011):
     about fifteen NumPy steps took 0.15-0.5 ms a day, most of it their own cost."""
     still = np.empty(vulnerable.shape[0], dtype=np.bool_)
