@@ -42,6 +42,15 @@ from .scenario import Scenario
 #: 0.27 s on two, mali2012 0.343 s against 0.345 s, libya_2011 1.85 s against 1.43 s
 SERIAL_BELOW_ROWS = 100_000
 
+#: hosting runs beside admission, on the helper thread, only where each of the two has at least this many rows
+#: to go through (queued rows, self-settled rows at hostable places): handing a stage to the other thread and
+#: waiting for it cost about 0.18 ms a day here, more than either stage on a short list (haiti_2010, 2,096 of its
+#: 2,180 days under 1,000 rows: admission 58 us and hosting 51 us a day, medians). Admission and hosting a run,
+#: 0 -> 4,000 rows, taking turns in one process (2026-11-30, medians of 3-9): haiti_2010 0.92 -> 0.53 s,
+#: pakistan_floods_2010 0.36 -> 0.32, thailand_floods_2011 0.59 -> 0.54; libya_2011 0.348 and 0.349, the
+#: persons scenario 0.776 and 0.769 (2,000 to 16,000 rows: alike within the noise)
+BESIDE_FROM_ROWS = 4_000
+
 
 @functools.cache
 def _helper_thread() -> concurrent.futures.ThreadPoolExecutor:
@@ -203,10 +212,10 @@ class CrisisModel(mesa.Model):
         free hosting places. The two change different rows (admission the queued; hosting the listed self-settled
         rows, which admission neither reads nor makes: nobody queues in towns) and neither reads what the other
         writes, so on two threads hosting runs beside admission, on a helper thread, counting into the second
-        thread's row of the day's counts: the results are the same either way. Operations that filter the queue
-        (`admission_filters`) read the rows before hosting starts, so they see them as when admission ran first
-        (libya_2011, whose evacuation filters the queue: admission and hosting, medians of five runs taking turns,
-        0.57 -> 0.46 s a run)."""
+        thread's row of the day's counts, where both lists are long enough to gain (`BESIDE_FROM_ROWS`): the
+        results are the same either way. Operations that filter the queue (`admission_filters`) read the rows
+        before hosting starts, so they see them as when admission ran first (libya_2011, whose evacuation filters
+        the queue: admission and hosting, medians of five runs taking turns, 0.57 -> 0.46 s a run)."""
         self.evacuated_today = np.empty(0, dtype=np.int64)  # rows evacuated today, for after-admission policies
         admitting = bool(gated.any())  # nobody queues where no place admits by capacity
         hosting = None
@@ -221,7 +230,8 @@ class CrisisModel(mesa.Model):
             if self.admission_filters:
                 eligible = eligible_rows(queued, queued_facts[0], self.admission_filters)
         beside = None
-        if hosting is not None and admitting and numba.get_num_threads() > 1:
+        if (hosting is not None and admitting and numba.get_num_threads() > 1
+                and min(len(queued), len(settled)) >= BESIDE_FROM_ROWS):
             beside = _helper_thread().submit(hosting, tuple(part[1:] for part in self._counts))
             hosting = None
         try:

@@ -229,6 +229,7 @@ def test_hosting_beside_admission_gives_the_results_of_one_after_the_other(monke
     from crisisflow.model import model as model_module
 
     monkeypatch.setattr(model_module, "SERIAL_BELOW_ROWS", 0)  # its days really run on two threads
+    monkeypatch.setattr(model_module, "BESIDE_FROM_ROWS", 0)  # and hand hosting over however short their lists
     host = model_module.place_with_hosts
 
     def slow_host(*args):  # hosting outlasts admission, so that a day that did not wait for it would show
@@ -261,3 +262,43 @@ def test_hosting_beside_admission_gives_the_results_of_one_after_the_other(monke
         assert np.array_equal(getattr(one.recorder, name), getattr(two.recorder, name)), name
     for field in ("status", "location", "wait_days"):
         assert np.array_equal(one.population.arrays[field], two.population.arrays[field]), field
+
+
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two Numba threads")
+def test_hosting_is_handed_over_only_where_both_lists_are_long(monkeypatch) -> None:
+    """Hosting goes to the helper thread only on the days when the queue and the self-settled rows to host both
+    hold at least `BESIDE_FROM_ROWS` rows; on the others it runs after admission, on the model's thread."""
+    from crisisflow.model import model as model_module
+
+    monkeypatch.setattr(model_module, "SERIAL_BELOW_ROWS", 0)
+    lengths = {}  # day -> [queued rows, self-settled rows to host]
+    admit, host = model_module.admit, model_module.place_with_hosts
+
+    def noting_admit(pop, net, queued, slots, seed, day, *args):
+        lengths.setdefault(day, [0, 0])[0] = len(queued)
+        return admit(pop, net, queued, slots, seed, day, *args)
+
+    def noting_host(pop, rows, places, hosted, seed, day, *args):
+        lengths.setdefault(day, [0, 0])[1] = len(rows)
+        return host(pop, rows, places, hosted, seed, day, *args)
+
+    monkeypatch.setattr(model_module, "admit", noting_admit)
+    monkeypatch.setattr(model_module, "place_with_hosts", noting_host)
+    handed = []
+    pool = model_module._helper_thread()
+    submit = pool.submit
+    monkeypatch.setattr(pool, "submit", lambda fn, *args: handed.append(fn.args[5]) or submit(fn, *args))
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(2)
+        monkeypatch.setattr(model_module, "BESIDE_FROM_ROWS", 10**9)  # a first run notes the lists' lengths
+        synthetic(days=130).run()
+        assert not handed
+        both = sorted(min(pair) for pair in lengths.values() if min(pair) > 0)
+        threshold = both[len(both) // 2]  # about half the days with both lists hand hosting over
+        monkeypatch.setattr(model_module, "BESIDE_FROM_ROWS", threshold)
+        synthetic(days=130).run()
+    finally:
+        numba.set_num_threads(before)
+    expected = [day for day, pair in sorted(lengths.items()) if min(pair) >= threshold]
+    assert handed == expected and 0 < len(expected) < len(both)
