@@ -3,14 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import matplotlib.dates as mdates
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from ..model.codes import Phase  # noqa: E402
+from ..model.codes import Phase
 
 #: Okabe and Ito's colour-blind-safe palette (Color Universal Design, 2008)
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -42,7 +40,8 @@ def shade_phases(ax, dates: np.ndarray, phase: np.ndarray, label: bool = True) -
 
 def main_figure(series: dict[tuple[str, str], np.ndarray], dates: np.ndarray, title: str, path: Path) -> None:
     """Displaced persons by status over time (stacked), with exits and returns, phases shaded."""
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8.3, 6.2), sharex=True, height_ratios=[3, 2])
+    fig = Figure(figsize=(8.3, 6.2))
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 2])
     phase = series[("phase", "")]
     shade_phases(top, dates, phase)
     shade_phases(bottom, dates, phase, label=False)
@@ -70,7 +69,6 @@ def main_figure(series: dict[tuple[str, str], np.ndarray], dates: np.ndarray, ti
     # tight_layout would draw every text once more to measure it, a third of the figure's time
     fig.subplots_adjust(left=0.11, right=0.98, top=0.94, bottom=0.07, hspace=0.12)
     fig.savefig(path, dpi=150)
-    plt.close(fig)
 
 
 def _camp_panel(ax, dates: np.ndarray, simulated: np.ndarray, observed: np.ndarray, title: str) -> None:
@@ -90,7 +88,8 @@ def validation_figure(dates: np.ndarray, camps: list[str], simulated: np.ndarray
     """Every camp in one figure: simulated [seeds, days, camps] against observed [days, camps]."""
     ncols = min(3, len(camps))
     nrows = -(-len(camps) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(4.0 * ncols, 2.6 * nrows + 0.6), sharex=True, squeeze=False)
+    fig = Figure(figsize=(4.0 * ncols, 2.6 * nrows + 0.6))
+    axes = fig.subplots(nrows, ncols, sharex=True, squeeze=False)
     for k, ax in enumerate(axes.flat):
         if k < len(camps):
             _camp_panel(ax, dates, simulated[:, :, k], observed[:, k], camps[k])
@@ -104,18 +103,17 @@ def validation_figure(dates: np.ndarray, camps: list[str], simulated: np.ndarray
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0, 1, 1.0 - 0.6 / fig.get_figheight()))
     fig.savefig(path, dpi=150)
-    plt.close(fig)
 
 
 def camp_figure(dates: np.ndarray, simulated: np.ndarray, observed: np.ndarray, title: str, path: Path) -> None:
     """One camp: simulated [seeds, days] against observed [days]."""
-    fig, ax = plt.subplots(figsize=(7.0, 4.0))
+    fig = Figure(figsize=(7.0, 4.0))
+    ax = fig.subplots()
     _camp_panel(ax, dates, simulated, observed, title)
     ax.set_ylabel("persons in camp")
     ax.legend(loc="upper left", fontsize=8, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=150)
-    plt.close(fig)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -278,7 +276,7 @@ def tornado_panel(ax, rows: list[tuple[str, list[tuple[str, float]]]], base: flo
     ax.set_yticks(range(len(order)), [_short_key(r[0]) for r in order], fontsize=BRIEF_FONT - 1)
     ax.invert_yaxis()
     ax.set_xlim(base - 1.35 * span, base + 1.35 * span)
-    ax.xaxis.set_major_locator(plt.MaxNLocator(nbins=4))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
     ax.xaxis.set_major_formatter(_thousands())
     ax.set_xlabel(xlabel, fontsize=BRIEF_FONT)
     ax.set_title(title, fontsize=BRIEF_FONT + 1)
@@ -316,11 +314,11 @@ def note_panel(ax, text: str, title: str = "") -> None:
 
 def save_panel(draw, path: Path, figsize: tuple[float, float] = (7.0, 4.2)) -> Path:
     """One panel (`draw(ax)`) as a stand-alone figure file."""
-    fig, ax = plt.subplots(figsize=figsize)
+    fig = Figure(figsize=figsize)
+    ax = fig.subplots()
     draw(ax)
     fig.tight_layout()
     fig.savefig(path, dpi=150)
-    plt.close(fig)
     return path
 
 
@@ -328,7 +326,7 @@ def brief_page(title: str, subtitle: str, panels: list, footer: str, path: Path)
     """The one-page A4 brief (portrait): `panels` fills a grid, two panels a row; an entry spanning the full
     width is `("wide", draw)`, a half-width one is `draw`; `footer` is small text at the bottom (config, sources).
     The file type follows the suffix (.pdf gives exactly one page)."""
-    fig = plt.figure(figsize=A4_INCHES)
+    fig = Figure(figsize=A4_INCHES)
     layout: list[tuple[bool, list]] = []  # (wide, draws) per row
     half: list = []
     for p in panels:
@@ -359,5 +357,4 @@ def brief_page(title: str, subtitle: str, panels: list, footer: str, path: Path)
     fig.text(0.04, 0.2 / A4_INCHES[1], footer, ha="left", va="bottom", fontsize=BRIEF_FONT - 1.5,
              family="monospace", color="#333333")
     fig.savefig(path)
-    plt.close(fig)
     return path
