@@ -22,7 +22,9 @@ Prints a readable table; the LAST line is one JSON object with:
   recorded bit-identical indicators (hashes of the recorder arrays); `floor_thread_speedup`, the same ratio for
   the floor kernel, shows what the machine gives a second thread on the simplest parallel pass;
 - `warm_start_s`: wall time of a default `crisisflow` run in a new process with warm caches: Numba's and Python's
-  bytecode, as a default Python keeps it (see `warm_start`).
+  bytecode, as a default Python keeps it (see `warm_start`);
+- `cpu_steal_share`: the share of the machine's CPU time that the hypervisor gave to others over the bench
+  (/proc/stat; None off Linux), as a reading of the spell the figures were measured in.
 
 Every synthetic measurement runs in its own fresh subprocess (`--one households|persons`), so its peak
 memory is its own; each process first runs a tiny copy of the scenario so Numba's cached kernels are
@@ -317,6 +319,29 @@ def _threading_layer() -> str:
         return "unknown"
 
 
+def cpu_ticks(stat_text: str | None = None) -> tuple[int, int] | None:
+    """(steal, all) clock ticks of the machine's CPUs since boot, from the first line of /proc/stat (or
+    `stat_text`): steal is the time the hypervisor ran something else while this machine's cores wanted to run, the
+    cause of the slow spells of a shared virtual machine. None where there is no /proc/stat (not Linux)."""
+    if stat_text is None:
+        try:
+            stat_text = Path("/proc/stat").read_text()
+        except OSError:
+            return None
+    fields = stat_text.splitlines()[0].split()
+    if fields[0] != "cpu" or len(fields) < 9:
+        return None
+    ticks = [int(v) for v in fields[1:9]]  # user nice system idle iowait irq softirq steal (guest is in user)
+    return ticks[7], sum(ticks)
+
+
+def steal_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
+    """The share of the machine's CPU time stolen between two `cpu_ticks` readings."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return round((after[0] - before[0]) / (after[1] - before[1]), 3)
+
+
 def _progress(text: str) -> None:
     print(text, flush=True)
 
@@ -324,6 +349,7 @@ def _progress(text: str) -> None:
 def bench(quick: bool = False, seed: int = 0) -> dict:
     t_start = time.perf_counter()
     load_before = os.getloadavg()
+    ticks_before = cpu_ticks()
     common = ["--seed", str(seed)]
     if quick:
         common += ["--scale", "0.02", "--days", "15"]
@@ -366,6 +392,7 @@ def bench(quick: bool = False, seed: int = 0) -> dict:
         "numpy_madvise_hugepage": os.environ.get("NUMPY_MADVISE_HUGEPAGE", ""),
         "threading_layer": _threading_layer(),
         "loadavg_before_after": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
+        "cpu_steal_share": steal_share(ticks_before, cpu_ticks()),
         "bench_s": round(time.perf_counter() - t_start, 1),
     }
     return summary
@@ -391,7 +418,7 @@ def print_table(s: dict) -> None:
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
     print(f"(median of repetitions; {s['cores']} cores; load average before/after {s['loadavg_before_after']}; "
-          f"bench {s['bench_s']} s)")
+          f"CPU time stolen by the hypervisor {s['cpu_steal_share']}; bench {s['bench_s']} s)")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,7 +18,7 @@ from command_helpers import command, run_command
 from conftest import rules_cfg
 
 BENCH_KEYS = {"flee_rules", "households", "persons", "floor_ratio", "thread_speedup", "floor_thread_speedup",
-              "identical", "warm_start_s"}
+              "identical", "warm_start_s", "cpu_steal_share"}
 RUN_KEYS = {"build_s", "run_s", "total_s", "peak_gb", "agent_steps_per_s"}
 FLEE_KEYS = {"agent_steps", "wall_s", "agent_steps_per_s", "vs_flee", "rules"}
 
@@ -145,6 +145,15 @@ def test_bench_quick_prints_one_json_object_with_every_key(tmp_path):
     assert RUN_KEYS <= set(summary["households"]) and RUN_KEYS <= set(summary["persons"])
     assert summary["identical"] is True  # 1 and 2 threads record the same indicators
     assert summary["quick"] is True
+
+
+def test_steal_share_reads_the_stolen_ticks_of_all_cpus():
+    """/proc/stat's first line sums the CPUs: user nice system idle iowait irq softirq steal guest guest_nice."""
+    before = bench.cpu_ticks("cpu  100 0 50 800 10 0 5 35 0 0\ncpu0 50 0 25 400 5 0 2 17 0 0\n")
+    after = bench.cpu_ticks("cpu  300 0 80 1400 10 0 5 105 0 0\ncpu0 150 0 40 700 5 0 2 52 0 0\n")
+    assert before == (35, 1000) and after == (105, 1900)
+    assert bench.steal_share(before, after) == round(70 / 900, 3)
+    assert bench.steal_share(None, after) is None and bench.cpu_ticks("intr 1 2 3\n") is None
 
 
 def test_warm_start_keeps_pythons_bytecode_cache_whatever_the_callers_environment(monkeypatch):
