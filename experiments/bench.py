@@ -321,8 +321,9 @@ def _threading_layer() -> str:
 
 def cpu_ticks(stat_text: str | None = None) -> tuple[int, int] | None:
     """(steal, all) clock ticks of the machine's CPUs since boot, from the first line of /proc/stat (or
-    `stat_text`): steal is the time the hypervisor ran something else while this machine's cores wanted to run, the
-    cause of the slow spells of a shared virtual machine. None where there is no /proc/stat (not Linux)."""
+    `stat_text`): steal is the time the hypervisor ran something else while this machine's cores wanted to run, one
+    cause of a shared virtual machine's slow spells (not the only one: the 10:41 bench of 2026-11-30 ran slow with
+    0.5% stolen). None where there is no /proc/stat (not Linux)."""
     if stat_text is None:
         try:
             stat_text = Path("/proc/stat").read_text()
