@@ -33,13 +33,14 @@ from .rules import LocationState, build_rules
 from .scenario import Scenario
 
 
-#: populations smaller than this run their kernels on one thread (results are the same on any thread count).
-#: Whole runs side by side in one process on a 2-core machine (2026-11-29, medians of 3-15): one thread is
-#: faster on demo (23,000 rows: 0.22 s against 0.26 s on two) and mali2012 (90,000: 0.42-0.43 s against 0.44 s;
-#: crisisflow-bench's separate processes: 10-15% faster), two on haiti_2010 (150,000: 7.6 s against 9.4 s),
-#: libya_2011 (336,000: 1.92 s against 2.14 s) and pakistan_floods_2010 (643,000: 1.30 s against 1.63 s). Again
-#: after the kernels claimed their blocks (model.scheduling; medians of 7): demo 0.17 s on one thread against
-#: 0.27 s on two, mali2012 0.343 s against 0.345 s, libya_2011 1.85 s against 1.43 s
+#: populations smaller than this run their kernels on one thread, all but the movement pass (results are the same
+#: on any thread count). Whole runs side by side in one process on a 2-core machine (2026-11-29, medians of 3-15):
+#: one thread is faster on demo (23,000 rows: 0.22 s against 0.26 s on two) and mali2012 (90,000: 0.42-0.43 s
+#: against 0.44 s), two on haiti_2010 (150,000: 7.6 s against 9.4 s), libya_2011 (336,000: 1.92 s against 2.14 s)
+#: and pakistan_floods_2010 (643,000: 1.30 s against 1.63 s). The movement pass alone on two threads, the rest on
+#: one, taking turns with both (2026-11-30, medians of seven): mali2012 0.488 s a run against 0.433 with every kernel
+#: on two and 0.383 with only the pass, demo 0.231 / 0.281 / 0.209 s: the pass's journeys (3,000-7,000 a day on
+#: mali2012) gain from a second thread where the small kernels around it lose its wake
 SERIAL_BELOW_ROWS = 100_000
 
 #: hosting runs beside admission, on the helper thread, only where each of the two has at least this many rows
@@ -50,6 +51,17 @@ SERIAL_BELOW_ROWS = 100_000
 #: pakistan_floods_2010 0.36 -> 0.32, thailand_floods_2011 0.59 -> 0.54; libya_2011 0.348 and 0.349, the
 #: persons scenario 0.776 and 0.769 (2,000 to 16,000 rows: alike within the noise)
 BESIDE_FROM_ROWS = 4_000
+
+
+@contextlib.contextmanager
+def _numba_threads(threads: int) -> Iterator[None]:
+    """Numba's kernels run on `threads` threads within the block, on the caller's setting again after it."""
+    before = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
 
 
 @functools.cache
@@ -174,17 +186,14 @@ class CrisisModel(mesa.Model):
         """Advance one day through the eight stages in the module docstring."""
         if self.day >= self.days:
             raise RuntimeError(f"the run has {self.days} days; it is over")
-        threads = numba.get_num_threads()
-        if self.population.n < SERIAL_BELOW_ROWS:  # waking a second thread costs more than it saves here
-            numba.set_num_threads(1)
-        try:
-            with self.population.tracking(False):  # the stages keep the counts; operations are tracked
-                self._day()
-        finally:
-            numba.set_num_threads(threads)
+        threads = numba.get_num_threads()  # the movement pass's, whatever the population's size
+        small = self.population.n < SERIAL_BELOW_ROWS  # waking a second thread costs more than it saves here
+        with _numba_threads(1 if small else threads), self.population.tracking(False):
+            self._day(threads)  # the stages keep the counts; operations are tracked
 
-    def _day(self) -> None:
-        """One day: crisis, policies, displacement, moves, admission, hosting, recovery, records."""
+    def _day(self, pass_threads: int) -> None:
+        """One day: crisis, policies, displacement, moves (on `pass_threads` threads), admission, hosting, recovery,
+        records."""
         d = self.day
         tl = self.scenario.timeline
         self.phase = int(tl.phase[d])
@@ -195,7 +204,7 @@ class CrisisModel(mesa.Model):
         self._spawn_observed(d)
         gated = gated_locations(self.network.kind, self._admission_capacity(), self.throughput)
         hosts = hostable(self.network.kind, self._host_places, self._hosted)
-        queued, settled, queued_facts = self._move(d, gated, hosts)
+        queued, settled, queued_facts = self._move(d, gated, hosts, pass_threads)
         self._admit_and_host(d, gated, queued, settled, queued_facts)
         returning = self.phase == Phase.RECOVERY
         if returning and self._rows_written_after_admission:  # they act between the returns and the counts
@@ -325,10 +334,11 @@ class CrisisModel(mesa.Model):
                              host_free=np.maximum(self._host_places - self._hosted, 0), gone_share=gone_share,
                              edge_open=self.edge_open)
 
-    def _move(self, d: int, gated: np.ndarray, hosts: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple]:
-        """Decide and move every agent; return the rows queued for admission and the self-settled rows at
-        hostable places, both in row order, as the kernel listed them on its way, and the queued rows' places,
-        sizes, types and whether each is stranded today unless admitted (the lists `kernels.QUEUED` ..
+    def _move(self, d: int, gated: np.ndarray, hosts: np.ndarray,
+              threads: int) -> tuple[np.ndarray, np.ndarray, tuple]:
+        """Decide and move every agent, the pass on `threads` threads; return the rows queued for admission and the
+        self-settled rows at hostable places, both in row order, as the kernel listed them on its way, and the queued
+        rows' places, sizes, types and whether each is stranded today unless admitted (the lists `kernels.QUEUED` ..
         `QUEUED_STRANDS`; where any place is `gated`, admission runs today, and the pass counts the queued rows' day
         of waiting)."""
         pop, net, paths, st = self.population, self.network, self.paths, self.rules.static
@@ -344,15 +354,16 @@ class CrisisModel(mesa.Model):
         if self._row_lists.shape[1] < pop.n + kernels.N_CHUNKS:
             self._row_lists = np.empty((kernels.N_LISTS, pop.capacity + kernels.N_CHUNKS), dtype=np.int64)
         counts = np.zeros((kernels.N_CHUNKS, 2), dtype=np.int64)
-        kernels.move_agents(
-            self.seed_value, d, pop.active, pop.agent_type, pop.size, pop.status, pop.location, pop.origin,
-            pop.days_displaced, pop.wait_days, pop.path, pop.path_pos, pop.link_km_left, pop.cleared,
-            pop.has_documents, np.ascontiguousarray(tables.p_depart), tables.p_continue, cum, total, last, st.speed,
-            paths.start_indptr, paths.n_edges, paths.edges,
-            net.edge_to, net.edge_km, net.edge_mode, net.edge_border, self.edge_open, tables.border_allowed,
-            net.kind, gated, net.country, hosts, gated.any(), self.scenario.stranded_after_days, flows, crossings,
-            displaced, self._row_lists, counts, *self._counts,
-            self._counts_current(), self._type_status)
+        with _numba_threads(threads):
+            kernels.move_agents(
+                self.seed_value, d, pop.active, pop.agent_type, pop.size, pop.status, pop.location, pop.origin,
+                pop.days_displaced, pop.wait_days, pop.path, pop.path_pos, pop.link_km_left, pop.cleared,
+                pop.has_documents, np.ascontiguousarray(tables.p_depart), tables.p_continue, cum, total, last,
+                st.speed, paths.start_indptr, paths.n_edges, paths.edges,
+                net.edge_to, net.edge_km, net.edge_mode, net.edge_border, self.edge_open, tables.border_allowed,
+                net.kind, gated, net.country, hosts, gated.any(), self.scenario.stranded_after_days, flows, crossings,
+                displaced, self._row_lists, counts, *self._counts,
+                self._counts_current(), self._type_status)
         rec = self.recorder
         if rec.flows is not None:
             rec.flows[d] = flows.sum(axis=0)

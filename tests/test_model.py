@@ -151,6 +151,30 @@ def test_same_seed_same_results_on_one_and_two_threads(monkeypatch):
         assert np.array_equal(getattr(one.population, field), getattr(two.population, field)), field
 
 
+@pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 threads")
+def test_small_population_moves_on_every_thread_and_runs_the_rest_on_one(monkeypatch):
+    """Below SERIAL_BELOW_ROWS only the movement pass wakes the second thread (its journeys gain from it; the small
+    kernels around it lose the wake); above it every kernel runs on the configured threads."""
+    seen: dict[str, set[int]] = {"move_agents": set(), "choice_tables": set()}  # both called only within a day
+    for name in seen:
+        kernel = getattr(model_module.kernels, name)
+
+        def noting(*args, _kernel=kernel, _name=name):
+            seen[_name].add(numba.get_num_threads())
+            return _kernel(*args)
+
+        monkeypatch.setattr(model_module.kernels, name, noting)
+    model = _run_default_days(5, 2)
+    assert model.population.n < model_module.SERIAL_BELOW_ROWS
+    assert seen == {"move_agents": {2}, "choice_tables": {1}}
+    for kernel_threads in seen.values():
+        kernel_threads.clear()
+    monkeypatch.setattr(model_module, "SERIAL_BELOW_ROWS", 0)
+    _run_default_days(5, 2)
+    assert seen == {"move_agents": {2}, "choice_tables": {2}}
+    assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS  # the caller's setting is back
+
+
 def test_mesa_faces_read_and_write_the_arrays(default_run):
     model = default_run
     agents = model.agents
