@@ -64,15 +64,6 @@ class Population:
         #: rows changed one by one from outside the daily stages (through their Mesa agents), in order
         self.edited: list[int] = []
 
-    def __getattr__(self, name: str) -> np.ndarray:
-        # views of the used rows: what kernels and indicators read and write
-        arrays = self.__dict__.get("arrays")
-        if arrays is not None and name in arrays:
-            if name in COUNTED_FIELDS and self._tracking:
-                self.views_out += 1
-            return arrays[name][: self.n]
-        raise AttributeError(name)
-
     @contextlib.contextmanager
     def tracking(self, on: bool) -> Iterator[None]:
         """Note (on) or not (off) the views of counted fields handed out within the block: the model's stages run
@@ -126,3 +117,21 @@ class Population:
         """Persons in the active rows (optionally only where `mask`)."""
         sel = self.active if mask is None else self.active & mask
         return int(self.size[sel].sum(dtype=np.int64))
+
+
+def _column(name: str) -> property:
+    """The attribute `population.<name>`: a view of the used rows of one field, what kernels and indicators read
+    and write. A property of the class, not `__getattr__`, which Python calls only after the usual lookup has
+    failed: 1.57 -> 0.39 us an access (0.45 while tracking; libya_2011 reads some 21,000 views a run)."""
+    counted = name in COUNTED_FIELDS
+
+    def view(self: Population) -> np.ndarray:
+        if counted and self._tracking:
+            self.views_out += 1
+        return self.arrays[name][: self.n]
+
+    return property(view, doc=f"The used rows of the field `{name}` (a view).")
+
+
+for _field in SCHEMA:
+    setattr(Population, _field, _column(_field))

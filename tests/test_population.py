@@ -125,6 +125,23 @@ def test_attribute_view_covers_used_rows_only():
     assert pop.capacity == 100
 
 
+def test_views_of_counted_fields_are_noted_while_tracking_only():
+    """The model counts every row again after a day on which code outside its stages took a view of a field its
+    counts read (`COUNTED_FIELDS`); its own stages read untracked, and the other fields are never noted."""
+    pop = Population()
+    pop.add(3)
+    before = pop.views_out
+    pop.status, pop.location, pop.size  # noqa: B018 - taking the views is what is noted
+    assert pop.views_out == before + 3
+    pop.wait_days, pop.has_documents, pop.referred  # noqa: B018
+    assert pop.views_out == before + 3
+    with pop.tracking(False):
+        pop.status, pop.active, pop.origin, pop.agent_type  # noqa: B018
+    assert pop.views_out == before + 3
+    pop.agent_type  # noqa: B018
+    assert pop.views_out == before + 4
+
+
 def test_persons_counts_active_rows_only():
     pop = Population()
     pop.add(3, size=np.array([2, 3, 5]))
