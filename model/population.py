@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -63,6 +64,9 @@ class Population:
             self.arrays[name] = np.full(self.capacity, fill, dtype=dtype)
         #: rows changed one by one from outside the daily stages (through their Mesa agents), in order
         self.edited: list[int] = []
+
+    if TYPE_CHECKING:  # for type checkers: the columns are properties set below, one per SCHEMA field
+        def __getattr__(self, name: str) -> np.ndarray: ...
 
     @contextlib.contextmanager
     def tracking(self, on: bool) -> Iterator[None]:
