@@ -90,7 +90,9 @@ class Population:
         """Append `count` rows, active, with the given fields (scalars or arrays); return their row ids.
 
         Rows of a model's population need a `location` of its network (the default, -1, is none): the kernels
-        index tables with it and do not check it."""
+        index tables with it and do not check it. Only the given fields are written: the rows past `n` hold the
+        schema's defaults already (allocated and grown with them, never written while unused), and writing all 18
+        fields took 33 us for the 200 rows of a mali2012 day against 8.7 us for the five that spawning gives."""
         unknown = set(fields) - set(SCHEMA)
         if unknown:
             raise KeyError(f"not in the population schema: {sorted(unknown)}")
@@ -100,8 +102,8 @@ class Population:
             self.views_out += 1  # rows the model's counts do not know of
         self._reserve(self.n + count)
         new = slice(self.n, self.n + count)
-        for name, (_, fill) in SCHEMA.items():
-            self.arrays[name][new] = fields.get(name, fill)
+        for name, value in fields.items():
+            self.arrays[name][new] = value
         self.arrays["active"][new] = True
         self.n += count
         return np.arange(new.start, new.stop)
