@@ -164,15 +164,22 @@ def test_small_population_moves_on_every_thread_and_runs_the_rest_on_one(monkeyp
             return _kernel(*args)
 
         monkeypatch.setattr(model_module.kernels, name, noting)
+    after_day: set[int] = set()  # the thread count the caller finds after each day: its own setting again
+    step = model_module.CrisisModel.step
+
+    def noting_step(self):
+        step(self)
+        after_day.add(numba.get_num_threads())
+
+    monkeypatch.setattr(model_module.CrisisModel, "step", noting_step)
     model = _run_default_days(5, 2)
     assert model.population.n < model_module.SERIAL_BELOW_ROWS
-    assert seen == {"move_agents": {2}, "choice_tables": {1}}
+    assert seen == {"move_agents": {2}, "choice_tables": {1}} and after_day == {2}
     for kernel_threads in seen.values():
         kernel_threads.clear()
     monkeypatch.setattr(model_module, "SERIAL_BELOW_ROWS", 0)
     _run_default_days(5, 2)
-    assert seen == {"move_agents": {2}, "choice_tables": {2}}
-    assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS  # the caller's setting is back
+    assert seen == {"move_agents": {2}, "choice_tables": {2}} and after_day == {2}
 
 
 def test_mesa_faces_read_and_write_the_arrays(default_run):
