@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import int64, njit, types, uint64
+from numba import boolean, int64, njit, types, uint64
 
 from . import rng
 from .codes import LocationKind, Status
 from .kernels import wait_another_day, zero_counts
 from .network import Network
 from .population import Population
-from .ranking import fit_contested, uncontested
+from .ranking import fit_contested, uncontested, whole
 from .signatures import B1, I1, I4, I8, I8_2, I8_3
 
 
@@ -27,6 +27,19 @@ from .signatures import B1, I1, I4, I8, I8_2, I8_3
 class AdmissionResult:
     evacuated_rows: np.ndarray  # rows that left through a hub today
     admitted_persons: np.ndarray  # int64 [L]
+
+
+@dataclass(frozen=True)
+class Queue:
+    """The day's queued rows and their facts (place, size, type, stranded today unless admitted) as the movement
+    pass listed them (`kernels.QUEUE_LISTS`): at positions 0..len - 1, or where `segments` (starts, lengths) says,
+    block by block where the pass wrote them (`kernels.list_segments`)."""
+    rows: np.ndarray
+    facts: tuple[np.ndarray, ...]
+    segments: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows) if self.segments is None else int(self.segments[1].sum())
 
 
 def gated_locations(kind: np.ndarray, site_capacity: np.ndarray, throughput: np.ndarray) -> np.ndarray:
@@ -107,7 +120,8 @@ def eligible_rows(queued: np.ndarray, places: np.ndarray, filters=()) -> np.ndar
 
 def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, seed: int, day: int,
           stranded_after: int, eligible: np.ndarray | None = None, counts: tuple[np.ndarray, ...] | None = None,
-          facts: tuple[np.ndarray, ...] | None = None) -> AdmissionResult:
+          facts: tuple[np.ndarray, ...] | None = None,
+          segments: tuple[np.ndarray, np.ndarray] | None = None) -> AdmissionResult:
     """Admit the queued agents (rows waiting or stranded, in row order); those left waiting count another day,
     and become stranded past the threshold.
 
@@ -120,18 +134,26 @@ def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, 
     them admission reads the rows and counts the wait here. Admission ranks every queued row every day, and the
     reads and writes of a row in other parts of memory cost more than the rest of its visit: this way it touches
     only the rows it admits or strands.
+    `segments` (starts, lengths): where `queued` and `facts` are the movement pass's lists where it wrote them,
+    each row block's in the block's own slots (`kernels.list_segments`), the positions that hold the queue, in
+    order; None: positions 0..len(queued)-1. Read there, the lists need not be copied out (five lists of up to
+    372,000 rows a day on the persons scenario). `eligible` needs the queue in one piece.
     """
     if counts is None:  # nothing to keep: count into a scratch set
         counts = zero_counts(net.n_locations)
     queued = np.ascontiguousarray(queued, dtype=np.int64)
+    if segments is None:
+        segments = whole(len(queued))
+    elif eligible is not None:
+        raise ValueError("admit: `eligible` needs the queue in one piece (segments=None)")
     if facts is None:
         facts = queued_facts(queued, pop.location, pop.size, pop.agent_type, pop.status, pop.wait_days,
                              stranded_after)
     places, sizes, agent_types, strands = (np.ascontiguousarray(f, dtype=np.int64) for f in facts)
-    if eligible is None:
-        eligible = np.ones(len(queued), dtype=np.bool_)
+    everyone = eligible is None
+    eligible = np.ones(0, dtype=np.bool_) if everyone else np.ascontiguousarray(eligible, dtype=np.bool_)
     admitted_persons = np.zeros(net.n_locations, dtype=np.int64)
-    evacuated = _admit_queue(queued, places, sizes, agent_types, strands, eligible,
+    evacuated = _admit_queue(queued, places, sizes, agent_types, strands, *segments, everyone, eligible,
                              np.ascontiguousarray(slots, dtype=np.int64), np.uint64(seed), np.uint64(day), pop.referred,
                              pop.unaccompanied_child, pop.trafficking_victim, net.kind, pop.status, pop.cleared,
                              pop.path, pop.active, pop.wait_days, admitted_persons,
@@ -180,69 +202,74 @@ def _recount(was, s, act, loc, t, sz, by_place, exits, row_counts):
         row_counts[0] -= 1
 
 
-@njit(I8(I8, I8, I8, I8, I8, B1, I1, I1, B1, I4, B1, I4, I8, *_COUNTS), cache=True, nogil=True)
-def _settle_queue(queued, places, sizes, agent_types, strands, ok, loc_kind, status, cleared, path, active, wait_days,
-                  admitted_persons, by_place, exits, row_counts):
+@njit(I8(I8, I8, I8, I8, I8, I8, I8, B1, I1, I1, B1, I4, B1, I4, I8, *_COUNTS), cache=True, nogil=True)
+def _settle_queue(queued, places, sizes, agent_types, strands, seg_start, seg_len, ok, loc_kind, status, cleared, path,
+                  active, wait_days, admitted_persons, by_place, exits, row_counts):
     """The day's admission, row by row: the admitted enter their site, clear their border point (and go on
     along their path, if any) or board at their hub and leave the network, their wait over; the others, whose
     day's wait is counted already, become stranded where `strands`. Counts admitted persons by place; moves each
     row whose status changed in the day's counts (`kernels.tally`'s outputs, one thread's row); returns the
-    evacuated rows."""
-    evacuated = np.empty(queued.shape[0], dtype=np.int64)
+    evacuated rows. The queue is the positions in the segments (`ranking.uncontested`)."""
+    evacuated = np.empty(seg_len.sum(), dtype=np.int64)
     n_evacuated = 0
-    for k in range(queued.shape[0]):
-        i = queued[k]
-        if ok[k]:
-            was = status[i]
-            loc = places[k]
-            admitted_persons[loc] += sizes[k]
-            kind = loc_kind[loc]
-            if kind == _SITE:
-                status[i] = _IN_SITE
-            elif kind == _BORDER:
-                cleared[i] = True
-                status[i] = _ON_THE_MOVE if path[i] >= 0 else _SELF_SETTLED
-            elif kind == _HUB:
-                status[i] = _EVACUATED
-                active[i] = False
-                evacuated[n_evacuated] = i
-                n_evacuated += 1
-            wait_days[i] = 0
-            _recount(was, status[i], active[i], loc, agent_types[k], sizes[k], by_place, exits, row_counts)
-        elif strands[k]:  # most queued rows wait on, and are not touched here
-            _recount(status[i], _STRANDED, True, places[k], agent_types[k], sizes[k], by_place, exits, row_counts)
-            status[i] = _STRANDED
+    for s in range(seg_start.shape[0]):
+        for k in range(seg_start[s], seg_start[s] + seg_len[s]):
+            i = queued[k]
+            if ok[k]:
+                was = status[i]
+                loc = places[k]
+                admitted_persons[loc] += sizes[k]
+                kind = loc_kind[loc]
+                if kind == _SITE:
+                    status[i] = _IN_SITE
+                elif kind == _BORDER:
+                    cleared[i] = True
+                    status[i] = _ON_THE_MOVE if path[i] >= 0 else _SELF_SETTLED
+                elif kind == _HUB:
+                    status[i] = _EVACUATED
+                    active[i] = False
+                    evacuated[n_evacuated] = i
+                    n_evacuated += 1
+                wait_days[i] = 0
+                _recount(was, status[i], active[i], loc, agent_types[k], sizes[k], by_place, exits, row_counts)
+            elif strands[k]:  # most queued rows wait on, and are not touched here
+                _recount(status[i], _STRANDED, True, places[k], agent_types[k], sizes[k], by_place, exits, row_counts)
+                status[i] = _STRANDED
     return evacuated[:n_evacuated].copy()
 
 
-@njit(I8(I8, I8, I8, I8, I8, B1, I8, uint64, uint64, B1, B1, B1, I1, I1, B1, I4, B1, I4, I8,
+@njit(I8(I8, I8, I8, I8, I8, I8, I8, boolean, B1, I8, uint64, uint64, B1, B1, B1, I1, I1, B1, I4, B1, I4, I8,
           *_COUNTS), cache=True, nogil=True)
-def _admit_queue(queued, places_queued, sizes_queued, agent_types, strands, eligible, slots, seed, day, referred,
-                 unaccompanied_child, trafficking_victim, loc_kind, status, cleared, path, active, wait_days,
-                 admitted_persons, by_place, exits, row_counts):
+def _admit_queue(queued, places_queued, sizes_queued, agent_types, strands, seg_start, seg_len, everyone, eligible,
+                 slots, seed, day, referred, unaccompanied_child, trafficking_victim, loc_kind, status, cleared, path,
+                 active, wait_days, admitted_persons, by_place, exits, row_counts):
     """The day's admission in one compiled call (it runs every day on queues of thousands of rows): the eligible
     queued rows are ranked and fitted to the slots as `ranking.ranked_fit` does, with `_goes_first` and the
-    QUEUE_ORDER draw as key, and the outcome is written by `_settle_queue`; returns the evacuated rows. Where
-    every row is eligible (no operation filters the queue), the queue is ranked as it is: copying out the eligible
-    rows was a quarter of admission's time on the persons scenario's longest queues (175,000 rows)."""
-    everyone = True
-    for k in range(eligible.shape[0]):
-        if not eligible[k]:
-            everyone = False
-            break
+    QUEUE_ORDER draw as key, and the outcome is written by `_settle_queue`; returns the evacuated rows. The queue is
+    the positions in the segments (`ranking.uncontested`). Where every row is eligible (`everyone`, or no entry of
+    `eligible` False: no operation filters the queue), the queue is ranked as it is: copying out the eligible
+    rows was a quarter of admission's time on the persons scenario's longest queues (175,000 rows). `eligible`
+    (by position) comes with a queue in one piece."""
+    if not everyone:
+        everyone = True
+        for k in range(eligible.shape[0]):
+            if not eligible[k]:
+                everyone = False
+                break
     if everyone:
-        rows, places, sizes = queued, places_queued, sizes_queued
+        rows, places, sizes, starts, lengths = queued, places_queued, sizes_queued, seg_start, seg_len
     else:
         rows, places, sizes = queued[eligible], places_queued[eligible], sizes_queued[eligible]
-    fits, contested, demand = uncontested(places, sizes, slots)
+        starts, lengths = whole(rows.shape[0])
+    fits, contested, demand = uncontested(places, sizes, slots, starts, lengths)
     if contested.shape[0]:
         # priority and key only where a place has to choose: most queued rows wait where nobody is admitted
         # today (a full site), and each of their flags is a read from another part of memory
-        priority = np.zeros(rows.shape[0], dtype=np.bool_)
+        priority = np.empty(contested.shape[0], dtype=np.bool_)
         keys = np.empty(contested.shape[0])
         for c in range(contested.shape[0]):
             i = rows[contested[c]]
-            priority[contested[c]] = _goes_first(i, referred, unaccompanied_child, trafficking_victim)
+            priority[c] = _goes_first(i, referred, unaccompanied_child, trafficking_victim)
             keys[c] = rng.uniform(seed, i, day, rng.QUEUE_ORDER)
         fit_contested(contested, places, sizes, priority, keys, demand, slots, fits)
     if everyone:
@@ -250,5 +277,5 @@ def _admit_queue(queued, places_queued, sizes_queued, agent_types, strands, elig
     else:
         ok = np.zeros(queued.shape[0], dtype=np.bool_)
         ok[eligible] = fits
-    return _settle_queue(queued, places_queued, sizes_queued, agent_types, strands, ok, loc_kind, status, cleared, path,
-                         active, wait_days, admitted_persons, by_place, exits, row_counts)
+    return _settle_queue(queued, places_queued, sizes_queued, agent_types, strands, seg_start, seg_len, ok, loc_kind,
+                         status, cleared, path, active, wait_days, admitted_persons, by_place, exits, row_counts)

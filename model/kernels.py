@@ -323,6 +323,8 @@ def _arrive(i, status, location, path, path_pos, link_km_left, cleared, active, 
 #: and the queued rows' places, sizes, types and whether each becomes stranded today unless admitted
 QUEUED, SETTLED, QUEUED_PLACE, QUEUED_SIZE, QUEUED_TYPE, QUEUED_STRANDS = 0, 1, 2, 3, 4, 5
 N_LISTS = 6
+#: the lists of the queued rows: the rows, then their facts
+QUEUE_LISTS = (QUEUED, QUEUED_PLACE, QUEUED_SIZE, QUEUED_TYPE, QUEUED_STRANDS)
 #: most legs (path choices) an agent travels in one day: it may move on from a town it reached with distance left
 MAX_LEGS = 4
 
@@ -800,6 +802,20 @@ def listed_rows(row_lists, list_counts, k, n):
         out[filled: filled + m] = row_lists[k, start: start + m]
         filled += m
     return out
+
+
+@njit(types.Tuple((I8, I8))(I8_2, int64, int64), cache=True)
+def list_segments(list_counts, k, n):
+    """Where list k of `move_agents` lies in its row of row_lists, block by block in row order: each block's first
+    slot (starts) and its number of entries (lengths). What `listed_rows` copies out, for readers that take the
+    list where it is (`admission.admit`)."""
+    counted = SETTLED if k == SETTLED else QUEUED  # a list of the queued rows' facts is as long as theirs
+    starts = np.empty(N_CHUNKS, dtype=np.int64)
+    lengths = np.empty(N_CHUNKS, dtype=np.int64)
+    for chunk in range(N_CHUNKS):
+        starts[chunk] = chunk_bounds(chunk, n)[0] + chunk  # block c's list starts one slot per block on
+        lengths[chunk] = list_counts[chunk, counted]
+    return starts, lengths
 
 
 @njit(float64[:](int64), cache=True)

@@ -24,7 +24,7 @@ import numba
 import numpy as np
 
 from . import kernels, rng
-from .admission import admit, eligible_rows, gated_locations, queue_slots
+from .admission import Queue, admit, eligible_rows, gated_locations, queue_slots
 from .codes import AgentType, LocationKind, Phase, Status
 from .hosting import host_places, hostable, place_with_hosts
 from .population import Population
@@ -204,8 +204,8 @@ class CrisisModel(mesa.Model):
         self._spawn_observed(d)
         gated = gated_locations(self.network.kind, self._admission_capacity(), self.throughput)
         hosts = hostable(self.network.kind, self._host_places, self._hosted)
-        queued, settled, queued_facts = self._move(d, gated, hosts, pass_threads)
-        self._admit_and_host(d, gated, queued, settled, queued_facts)
+        queue, settled = self._move(d, gated, hosts, pass_threads)
+        self._admit_and_host(d, gated, queue, settled)
         returning = self.phase == Phase.RECOVERY
         if returning and self._rows_written_after_admission:  # they act between the returns and the counts
             self._returns(d)
@@ -215,8 +215,7 @@ class CrisisModel(mesa.Model):
         self._record(d)
         self.day += 1
 
-    def _admit_and_host(self, d: int, gated: np.ndarray, queued: np.ndarray, settled: np.ndarray,
-                        queued_facts: tuple) -> None:
+    def _admit_and_host(self, d: int, gated: np.ndarray, queue: Queue, settled: np.ndarray) -> None:
         """Admission under capacity, and hosting of the self-settled rows the movement pass listed at towns with
         free hosting places. The two change different rows (admission the queued; hosting the listed self-settled
         rows, which admission neither reads nor makes: nobody queues in towns) and neither reads what the other
@@ -237,16 +236,16 @@ class CrisisModel(mesa.Model):
         if admitting:
             slots = queue_slots(self.network, self._in_site, self._admission_capacity(), self.throughput)
             if self.admission_filters:
-                eligible = eligible_rows(queued, queued_facts[0], self.admission_filters)
+                eligible = eligible_rows(queue.rows, queue.facts[0], self.admission_filters)
         beside = None
         if (hosting is not None and admitting and numba.get_num_threads() > 1
-                and min(len(queued), len(settled)) >= BESIDE_FROM_ROWS):
+                and min(len(queue), len(settled)) >= BESIDE_FROM_ROWS):
             beside = _helper_thread().submit(hosting, tuple(part[1:] for part in self._counts))
             hosting = None
         try:
             if admitting:
-                result = admit(self.population, self.network, queued, slots, self.seed_value, d,
-                               self.scenario.stranded_after_days, eligible, self._counts, queued_facts)
+                result = admit(self.population, self.network, queue.rows, slots, self.seed_value, d,
+                               self.scenario.stranded_after_days, eligible, self._counts, queue.facts, queue.segments)
                 self.evacuated_today = result.evacuated_rows
                 self._record_evacuations(d, result.evacuated_rows)
         finally:
@@ -334,11 +333,10 @@ class CrisisModel(mesa.Model):
                              host_free=np.maximum(self._host_places - self._hosted, 0), gone_share=gone_share,
                              edge_open=self.edge_open)
 
-    def _move(self, d: int, gated: np.ndarray, hosts: np.ndarray,
-              threads: int) -> tuple[np.ndarray, np.ndarray, tuple]:
-        """Decide and move every agent, the pass on `threads` threads; return the rows queued for admission and the
-        self-settled rows at hostable places, both in row order, as the kernel listed them on its way, and the queued
-        rows' places, sizes, types and whether each is stranded today unless admitted (the lists `kernels.QUEUED` ..
+    def _move(self, d: int, gated: np.ndarray, hosts: np.ndarray, threads: int) -> tuple[Queue, np.ndarray]:
+        """Decide and move every agent, the pass on `threads` threads; return the rows queued for admission, with
+        their places, sizes, types and whether each is stranded today unless admitted, and the self-settled rows at
+        hostable places, both in row order, as the kernel listed them on its way (the lists `kernels.QUEUED` ..
         `QUEUED_STRANDS`; where any place is `gated`, admission runs today, and the pass counts the queued rows' day
         of waiting)."""
         pop, net, paths, st = self.population, self.network, self.paths, self.rules.static
@@ -369,9 +367,14 @@ class CrisisModel(mesa.Model):
             rec.flows[d] = flows.sum(axis=0)
         rec.crossings[d] = crossings.sum(axis=0)
         rec.newly_displaced[d] += displaced.sum(axis=0)  # += : an early evacuation may have counted some
-        queued, settled, *facts = (kernels.listed_rows(self._row_lists, counts, k, pop.n)
-                                   for k in range(kernels.N_LISTS))
-        return queued, settled, tuple(facts)
+        settled = kernels.listed_rows(self._row_lists, counts, kernels.SETTLED, pop.n)
+        if self.admission_filters:  # a filter reads the queue in one piece (`admission.eligible_rows`)
+            queued, *facts = (kernels.listed_rows(self._row_lists, counts, k, pop.n) for k in kernels.QUEUE_LISTS)
+            return Queue(queued, tuple(facts)), settled
+        # elsewhere admission reads the queue's lists where the pass wrote them: copying them out took 0.15 s of a
+        # two-thread persons run, on one thread
+        queued, *facts = (self._row_lists[k] for k in kernels.QUEUE_LISTS)
+        return Queue(queued, tuple(facts), kernels.list_segments(counts, kernels.QUEUED, pop.n)), settled
 
     def _counts_current(self) -> bool:
         """Whether the day's kept counts hold every row as it stands: nothing outside the stages read or wrote a

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from numba import njit, types, uint64, void
+from numba import int64, njit, types, uint64, void
 
 from . import rng
 from .signatures import B1, F8, I8
@@ -35,34 +35,50 @@ def ranked_fit(rows: np.ndarray, places: np.ndarray, sizes: np.ndarray, priority
     places = np.ascontiguousarray(places, dtype=np.int64)
     sizes = np.ascontiguousarray(sizes, dtype=np.int64)
     slots = np.ascontiguousarray(slots, dtype=np.int64)
-    admitted, contested, demand = uncontested(places, sizes, slots)
+    admitted, contested, demand = uncontested(places, sizes, slots, *whole(len(places)))
     if len(contested):
         keys = key(rows[contested]) if callable(key) else np.asarray(key)[contested]
-        fit_contested(contested, places, sizes, np.ascontiguousarray(priority, dtype=np.bool_),
+        fit_contested(contested, places, sizes, np.ascontiguousarray(priority, dtype=np.bool_)[contested],
                        np.ascontiguousarray(keys, dtype=np.float64), demand, slots, admitted)
     return admitted
 
 
-@njit(types.Tuple((B1, I8, I8))(I8, I8, I8), cache=True, nogil=True)
-def uncontested(places, sizes, slots):
+@njit(types.Tuple((I8, I8))(int64), cache=True)
+def whole(n):
+    """The one segment of a queue held in positions 0..n-1 (see `uncontested`)."""
+    return np.zeros(1, dtype=np.int64), np.full(1, n, dtype=np.int64)
+
+
+@njit(types.Tuple((B1, I8, I8))(I8, I8, I8, I8, I8), cache=True, nogil=True)
+def uncontested(places, sizes, slots, seg_start, seg_len):
     """Persons queued at each place (`demand`), the rows admitted because everyone at their place fits, and
-    the rows of contested places (more persons than slots, and some slots), in queue order."""
+    the rows of contested places (more persons than slots, and some slots), in queue order.
+
+    The queue is the positions seg_start[s] .. seg_start[s] + seg_len[s] - 1 of `places` and `sizes`, segment after
+    segment (`whole(n)` for a queue held in positions 0..n-1): the movement pass lists each row block's queued rows
+    in the block's own slots, and admission reads them there instead of copying them out (`admission.admit`).
+    `admitted` is indexed by position, as are the contested positions; entries outside the segments are not
+    written."""
     n_places = slots.shape[0]
     persons = np.zeros(n_places, dtype=np.int64)
-    for i in range(places.shape[0]):
-        if places[i] < 0 or places[i] >= n_places:  # compiled code does not check its indices: this does
-            raise IndexError("ranked_fit: a queued row's place has no entry in the slots table")
-        persons[places[i]] += sizes[i]
+    queued = 0
+    for s in range(seg_start.shape[0]):
+        for i in range(seg_start[s], seg_start[s] + seg_len[s]):
+            if places[i] < 0 or places[i] >= n_places:  # compiled code does not check its indices: this does
+                raise IndexError("ranked_fit: a queued row's place has no entry in the slots table")
+            persons[places[i]] += sizes[i]
+        queued += seg_len[s]
     fits = persons <= slots
     open_place = ~fits & (slots > 0)
     admitted = np.empty(places.shape[0], dtype=np.bool_)
-    contested = np.empty(places.shape[0], dtype=np.int64)
+    contested = np.empty(queued, dtype=np.int64)
     k = 0
-    for i in range(places.shape[0]):
-        p = places[i]
-        admitted[i] = fits[p]
-        contested[k] = i
-        k += open_place[p]
+    for s in range(seg_start.shape[0]):
+        for i in range(seg_start[s], seg_start[s] + seg_len[s]):
+            p = places[i]
+            admitted[i] = fits[p]
+            contested[k] = i
+            k += open_place[p]
     return admitted, contested[:k].copy(), persons
 
 
@@ -80,11 +96,11 @@ def _place_rows(contested, all_places, priority, keys, start, cutoff, state, pac
     for c in range(contested.shape[0]):
         i = contested[c]
         p = all_places[i]
-        if state[p] == _DONE or (state[p] == _HEAD and not (priority[i] or keys[c] < cutoff[p])):
+        if state[p] == _DONE or (state[p] == _HEAD and not (priority[c] or keys[c] < cutoff[p])):
             continue
         w = written[p]
         key32 = min(uint64(keys[c] * 4294967296.0), uint64(0xFFFFFFFF))
-        packed[start[p] + w] = (uint64(not priority[i]) << uint64(63)) | (key32 << uint64(31)) | uint64(w)
+        packed[start[p] + w] = (uint64(not priority[c]) << uint64(63)) | (key32 << uint64(31)) | uint64(w)
         row[start[p] + w] = i
         written[p] = w + 1
     return written
@@ -92,10 +108,10 @@ def _place_rows(contested, all_places, priority, keys, start, cutoff, state, pac
 
 @njit(void(I8, I8, I8, B1, F8, I8, I8, B1), cache=True, nogil=True)
 def fit_contested(contested, all_places, sizes, priority, keys, demand, slots, admitted):
-    """Decide the rows `contested` (queue positions, in order; keys[k] is the key of contested[k]) into
-    `admitted`, where they are False (as `uncontested` leaves them): each place's rows sorted by priority first,
-    then the first 32 bits of the key, then position, and admitted while the cumulative persons fit its slots
-    (`demand`: persons queued there).
+    """Decide the rows `contested` (queue positions, in order; keys[k] and priority[k] are the key and priority of
+    contested[k]) into `admitted`, where they are False (as `uncontested` leaves them): each place's rows sorted by
+    priority first, then the first 32 bits of the key, then position, and admitted while the cumulative persons fit its
+    slots (`demand`: persons queued there).
 
     A place sorts only its priority rows and the rows whose key falls under a cut-off sized to hold its
     admitted head and the first row that does not fit; where every row under the cut-off fits, the head may go
@@ -156,10 +172,13 @@ def fit_contested(contested, all_places, sizes, priority, keys, demand, slots, a
 def fit_by_draws(rows, places, sizes, priority, slots, seed, day, purpose):
     """`ranked_fit` in compiled code, its key each row's draw for `purpose` today (`rng.uniform`), drawn only for
     the rows of contested places: which of `rows` (with their places, sizes and priorities) are admitted."""
-    admitted, contested, demand = uncontested(places, sizes, slots)
+    seg_start, seg_len = whole(places.shape[0])
+    admitted, contested, demand = uncontested(places, sizes, slots, seg_start, seg_len)
     if contested.shape[0]:
         keys = np.empty(contested.shape[0])
+        first = np.empty(contested.shape[0], dtype=np.bool_)
         for c in range(contested.shape[0]):
             keys[c] = rng.uniform(seed, rows[contested[c]], day, purpose)
-        fit_contested(contested, places, sizes, priority, keys, demand, slots, admitted)
+            first[c] = priority[contested[c]]
+        fit_contested(contested, places, sizes, first, keys, demand, slots, admitted)
     return admitted

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from crisisflow.model import kernels_numpy
-from crisisflow.model.admission import admit, queue_priority, queue_slots
+from crisisflow.model.admission import admit, queue_priority, queue_slots, queued_facts
 from crisisflow.model.codes import N_STATUS, N_TYPE, Status
 from crisisflow.model.codes import LocationKind as K
 from crisisflow.model.network import LocationTable, RouteTable, build_network
@@ -343,3 +343,61 @@ def test_admission_keeps_the_counts():
     assert {Status.IN_SITE, Status.ON_THE_MOVE, Status.EVACUATED, Status.STRANDED, Status.WAITING} <= statuses
     for k, c in zip(kept, counted(pop, net.n_locations)):
         np.testing.assert_array_equal(k, c)
+
+
+def test_a_queue_read_in_segments_is_admitted_as_the_queue_in_one_piece():
+    """The movement pass leaves each row block's queued rows in the block's own slots, and admission reads them there
+    (`segments`): the same admissions, strandings, waits, counts and evacuations as from the queue in one piece.
+    The slots between the segments name a row at home as queued at the site, to be stranded: read, they would
+    change it and the site's demand."""
+    net = tiny_net(site_capacity=5, border_throughput=1, hub_throughput=2)
+
+    def build():
+        pop = Population()
+        queue(pop, 6, S, size=2, origin=T)
+        queue(pop, 3, B, path=1, origin=T)
+        queue(pop, 3, H, origin=T)
+        queue(pop, 2, S, size=3, wait_days=9, origin=T)  # stranded after this day's wait, unless admitted
+        pop.add(1, status=Status.AT_HOME, location=S)
+        return pop
+
+    whole_pop, split_pop = build(), build()
+    kept_whole, kept_split = counted(whole_pop, net.n_locations), counted(split_pop, net.n_locations)
+    res_whole = admit(whole_pop, net, queued_rows(whole_pop), slots_for(net), seed=3, day=1, stranded_after=10,
+                      counts=kept_whole)
+
+    rows = queued_rows(split_pop)
+    facts = queued_facts(rows, split_pop.location, split_pop.size, split_pop.agent_type, split_pop.status,
+                         split_pop.wait_days, 10)  # counts the day's wait, as the pass does
+    at_home = int(np.nonzero(split_pop.status == Status.AT_HOME)[0][0])
+    filler = (at_home, S, 1, 0, 1)  # row, place, size, type, stranded today
+    lists = [[] for _ in range(5)]
+    starts, lengths = [], []
+    for lo, hi in ((0, 5), (5, 6), (6, 6), (6, len(rows))):  # blocks of 5, 1, none and the rest
+        starts.append(len(lists[0]))
+        lengths.append(hi - lo)
+        for values, column in zip(lists, (rows, *facts)):
+            values.extend(column[lo:hi].tolist())
+        for values, fill in zip(lists, filler):
+            values.extend([fill] * 2)
+    padded = [np.array(values, dtype=np.int64) for values in lists]
+    res_split = admit(split_pop, net, padded[0], slots_for(net), seed=3, day=1, stranded_after=10, counts=kept_split,
+                      facts=tuple(padded[1:]), segments=(np.array(starts), np.array(lengths)))
+
+    assert split_pop.status[at_home] == Status.AT_HOME
+    assert {Status.IN_SITE, Status.ON_THE_MOVE, Status.EVACUATED, Status.STRANDED} <= set(split_pop.status.tolist())
+    for field in ("status", "wait_days", "cleared", "active"):
+        np.testing.assert_array_equal(getattr(split_pop, field), getattr(whole_pop, field), err_msg=field)
+    assert res_split.evacuated_rows.tolist() == res_whole.evacuated_rows.tolist()
+    np.testing.assert_array_equal(res_split.admitted_persons, res_whole.admitted_persons)
+    for split, whole in zip(kept_split, kept_whole):
+        np.testing.assert_array_equal(split, whole)
+
+
+def test_a_filter_needs_the_queue_in_one_piece():
+    net = tiny_net()
+    pop = Population()
+    rows = queue(pop, 2, S)
+    with pytest.raises(ValueError, match="one piece"):
+        admit(pop, net, rows, slots_for(net), seed=0, day=0, stranded_after=10, eligible=np.ones(2, dtype=bool),
+              segments=(np.array([0]), np.array([2])))

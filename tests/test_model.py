@@ -205,3 +205,36 @@ def test_mesa_faces_read_and_write_the_arrays(default_run):
     fled = np.nonzero(model.population.active & (model.population.agent_type == AgentType.IDP)
                       & (model.population.origin >= 0))[0]
     assert isinstance(model.agent_at_row(fled[0]), IDP)
+
+
+def test_admission_reads_the_queue_where_the_movement_pass_left_it(monkeypatch):
+    """Without operations that filter the queue, admission reads the movement pass's lists where the pass wrote them,
+    block by block; with a filter, copied out in one piece. A filter that lets everyone through changes nothing:
+    the same records, and the days read in place held queues in several blocks."""
+    from crisisflow.experiments.bench import recorder_hash
+    from crisisflow.experiments.synthetic import haiti_like
+
+    blocks = {"in place": [], "in one piece": []}
+    real_admit = model_module.admit
+
+    def spy(pop, net, queued, slots, seed, day, stranded_after, eligible, counts, facts, segments):
+        if segments is None:
+            blocks["in one piece"].append(1)
+        else:  # the segments hold the queued rows in row order, and their places
+            blocks["in place"].append(int((segments[1] > 0).sum()))
+            read = [np.concatenate([column[s:s + n] for s, n in zip(*segments)]) for column in (queued, facts[0])]
+            waiting = np.flatnonzero(pop.active & np.isin(pop.status, (Status.WAITING, Status.STRANDED)))
+            assert read[0].tolist() == waiting.tolist() and read[1].tolist() == pop.location[waiting].tolist()
+        return real_admit(pop, net, queued, slots, seed, day, stranded_after, eligible, counts, facts, segments)
+
+    monkeypatch.setattr(model_module, "admit", spy)
+    hashes = []
+    for filtered in (False, True):
+        model = CrisisModel(haiti_like(1, 0, scale=0.002, days=40), rules_cfg(), seed=0)
+        if filtered:
+            model.admission_filters.append(lambda rows, places: np.ones(len(rows), dtype=np.bool_))
+        model.run()
+        hashes.append(recorder_hash(model.recorder))
+    assert hashes[0] == hashes[1]
+    assert len(blocks["in place"]) == len(blocks["in one piece"]) > 0
+    assert max(blocks["in place"]) > 1
