@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from crisisflow.model import kernels_numpy
-from crisisflow.model.admission import admit, queue_priority, queue_slots, queued_facts
+from crisisflow.model.admission import Queue, admit, queue_priority, queue_slots, queued_facts
 from crisisflow.model.codes import N_STATUS, N_TYPE, Status
 from crisisflow.model.codes import LocationKind as K
 from crisisflow.model.network import LocationTable, RouteTable, build_network
@@ -401,3 +401,12 @@ def test_a_filter_needs_the_queue_in_one_piece():
     with pytest.raises(ValueError, match="one piece"):
         admit(pop, net, rows, slots_for(net), seed=0, day=0, stranded_after=10, eligible=np.ones(2, dtype=bool),
               segments=(np.array([0]), np.array([2])))
+
+
+def test_a_queue_in_segments_is_as_long_as_its_segments():
+    """The model hands hosting to the helper thread by the queue's length: the rows in its segments, not the
+    slots of the lists it lies in."""
+    lists = np.zeros((5, 100), dtype=np.int64)
+    in_place = Queue(lists[0], tuple(lists[1:]), (np.array([0, 40, 80]), np.array([3, 0, 7])))
+    assert len(in_place) == 10
+    assert len(Queue(np.arange(4), tuple(np.zeros((4, 4), dtype=np.int64)))) == 4

@@ -274,9 +274,10 @@ def test_hosting_is_handed_over_only_where_both_lists_are_long(monkeypatch) -> N
     lengths = {}  # day -> [queued rows, self-settled rows to host]
     admit, host = model_module.admit, model_module.place_with_hosts
 
-    def noting_admit(pop, net, queued, slots, seed, day, *args):
-        lengths.setdefault(day, [0, 0])[0] = len(queued)
-        return admit(pop, net, queued, slots, seed, day, *args)
+    def noting_admit(pop, net, queued, slots, seed, day, stranded_after, eligible, counts, facts, segments):
+        # the queue's rows: all of `queued`, or where the segments say (the pass's lists, read in place)
+        lengths.setdefault(day, [0, 0])[0] = len(queued) if segments is None else int(segments[1].sum())
+        return admit(pop, net, queued, slots, seed, day, stranded_after, eligible, counts, facts, segments)
 
     def noting_host(pop, rows, places, hosted, seed, day, *args):
         lengths.setdefault(day, [0, 0])[1] = len(rows)
