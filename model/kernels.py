@@ -790,25 +790,11 @@ def count_of_type(agent_type, t):
     return found
 
 
-@njit(I8(I8_2, I8_2, int64, int64), cache=True)
-def listed_rows(row_lists, list_counts, k, n):
-    """List k of `move_agents` (QUEUED ... QUEUED_STRANDS), in row order."""
-    counted = SETTLED if k == SETTLED else QUEUED  # a list of the queued rows' facts is as long as theirs
-    out = np.empty(list_counts[:, counted].sum(), dtype=np.int64)
-    filled = 0
-    for chunk in range(N_CHUNKS):
-        start = chunk_bounds(chunk, n)[0] + chunk  # block c's list starts one slot per block on
-        m = list_counts[chunk, counted]
-        out[filled: filled + m] = row_lists[k, start: start + m]
-        filled += m
-    return out
-
-
 @njit(types.Tuple((I8, I8))(I8_2, int64, int64), cache=True)
 def list_segments(list_counts, k, n):
     """Where list k of `move_agents` lies in its row of row_lists, block by block in row order: each block's first
-    slot (starts) and its number of entries (lengths). What `listed_rows` copies out, for readers that take the
-    list where it is (`admission.admit`)."""
+    slot (starts) and its number of entries (lengths). Readers take the list there (`admission.admit`) or copied
+    out in one piece (`listed_rows`)."""
     counted = SETTLED if k == SETTLED else QUEUED  # a list of the queued rows' facts is as long as theirs
     starts = np.empty(N_CHUNKS, dtype=np.int64)
     lengths = np.empty(N_CHUNKS, dtype=np.int64)
@@ -816,6 +802,19 @@ def list_segments(list_counts, k, n):
         starts[chunk] = chunk_bounds(chunk, n)[0] + chunk  # block c's list starts one slot per block on
         lengths[chunk] = list_counts[chunk, counted]
     return starts, lengths
+
+
+@njit(I8(I8_2, I8_2, int64, int64), cache=True)
+def listed_rows(row_lists, list_counts, k, n):
+    """List k of `move_agents` (QUEUED ... QUEUED_STRANDS), in row order, in one piece."""
+    starts, lengths = list_segments(list_counts, k, n)
+    out = np.empty(lengths.sum(), dtype=np.int64)
+    filled = 0
+    for chunk in range(N_CHUNKS):
+        m = lengths[chunk]
+        out[filled: filled + m] = row_lists[k, starts[chunk]: starts[chunk] + m]
+        filled += m
+    return out
 
 
 @njit(float64[:](int64), cache=True)
