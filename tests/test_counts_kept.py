@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from crisisflow.model import kernels
+from crisisflow.model.admission import Queue
 from crisisflow.model.codes import HOME_STATUSES, N_STATUS, N_TYPE, AgentType, Status
 from crisisflow.model.model import CrisisModel
 
@@ -275,8 +276,8 @@ def test_hosting_is_handed_over_only_where_both_lists_are_long(monkeypatch) -> N
     admit, host = model_module.admit, model_module.place_with_hosts
 
     def noting_admit(pop, net, queued, slots, seed, day, stranded_after, eligible, counts, facts, segments):
-        # the queue's rows: all of `queued`, or where the segments say (the pass's lists, read in place)
-        lengths.setdefault(day, [0, 0])[0] = len(queued) if segments is None else int(segments[1].sum())
+        # the queue's rows, as the model counts them for the hand-over (`admission.Queue`)
+        lengths.setdefault(day, [0, 0])[0] = len(Queue(queued, facts, segments))
         return admit(pop, net, queued, slots, seed, day, stranded_after, eligible, counts, facts, segments)
 
     def noting_host(pop, rows, places, hosted, seed, day, *args):
