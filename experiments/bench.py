@@ -21,6 +21,11 @@ Prints a readable table; the LAST line is one JSON object with:
   after the other (one- and two-thread runs take turns), and `identical`: whether every run
   recorded bit-identical indicators (hashes of the recorder arrays); `floor_thread_speedup`, the same ratio for
   the floor kernel, shows what the machine gives a second thread on the simplest parallel pass;
+  `thread_cores_busy` (the two-thread runs' CPU time over their wall time, median) and `thread_cpu_ratio` (each
+  pair's two-thread CPU time over its one-thread CPU time, median; `thread_cpu_ratio_pairs`) split the speed-up in
+  two: a one-thread run keeps one core busy, so a pair's speed-up is its cores busy over its CPU ratio. The first
+  is the code's share (the stages that run on one thread lower it), the second the machine's (what the same work
+  costs when both cores are busy, and how much slower the spell made one run than the other);
 - `warm_start_s`: wall time of a default `crisisflow` run in a new process with warm caches: Numba's and Python's
   bytecode, as a default Python keeps it (see `warm_start`);
 - `cpu_steal_share`: the share of the machine's CPU time that the hypervisor gave to others over the bench
@@ -257,13 +262,15 @@ def synthetic_figures(households_runs: list[dict], two_threads: list[dict], one_
     """The households and persons figures from their runs: medians of each series (`median_of`), each series'
     floor ratio over the lowest floor of its own runs (`set_floor_ratio`), `thread_speedup` the median of the
     pairs' ratios (each one-thread run over the `two`-thread run just before it: they ran side by side),
-    `floor_thread_speedup` the same for the floors (lowest over lowest), and `identical` whether every persons
-    run, on either thread count, and every households run recorded the same indicators."""
+    `floor_thread_speedup` the same for the floors (lowest over lowest), `thread_cores_busy` and
+    `thread_cpu_ratio` the speed-up's two parts (module docstring), and `identical` whether every persons run, on
+    either thread count, and every households run recorded the same indicators."""
     households, persons = median_of(households_runs), median_of(two_threads)
     single = median_of(one_thread)
     hashes = {r["hash"] for r in two_threads + one_thread}
     same_households = len({r["hash"] for r in households_runs}) == 1
     pair_ratios = [one["run_s"] / many["run_s"] for one, many in zip(one_thread, two_threads)]
+    cpu_ratios = [many["run_cpu_s"] / one["run_cpu_s"] for one, many in zip(one_thread, two_threads)]
     for h in (households, persons):
         h.pop("hash", None)
     set_floor_ratio(households, households_runs)
@@ -277,6 +284,9 @@ def synthetic_figures(households_runs: list[dict], two_threads: list[dict], one_
         "thread_speedup_pairs": [round(r, 2) for r in pair_ratios],
         # what the machine gives two threads on the simplest parallel pass: the bound on thread_speedup here
         "floor_thread_speedup": round(single_floor / persons["floor_ns_per_agent"], 2),
+        "thread_cores_busy": round(statistics.median(r["run_cpu_s"] / r["run_s"] for r in two_threads), 2),
+        "thread_cpu_ratio": round(statistics.median(cpu_ratios), 2),
+        "thread_cpu_ratio_pairs": [round(r, 2) for r in cpu_ratios],
         "thread_runs": {"threads_1_run_s": single["run_s"], f"threads_{two}_run_s": persons["run_s"]},
         "identical": len(hashes) == 1 and same_households,
     }
@@ -413,6 +423,8 @@ def print_table(s: dict) -> None:
                      f"peak {r['peak_gb']:.2f} GiB; floor ratio {r.get('floor_ratio')}"))
     rows.append(("threads", "persons, 1 vs 2 threads", f"speed-up {s['thread_speedup']}x "
                  f"(the floor kernel: {s['floor_thread_speedup']}x)", f"identical results: {s['identical']}"))
+    rows.append(("", "the speed-up's parts", f"{s['thread_cores_busy']} cores busy on 2 threads",
+                 f"{s['thread_cpu_ratio']}x the CPU time of 1 thread"))
     rows.append(("warm start", "`crisisflow` default run, new process, warm caches", f"{s['warm_start_s']} s", ""))
     widths = [max(len(r[k]) for r in rows) for k in range(4)]
     print()

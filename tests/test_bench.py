@@ -18,7 +18,7 @@ from command_helpers import command, run_command
 from conftest import rules_cfg
 
 BENCH_KEYS = {"flee_rules", "households", "persons", "floor_ratio", "thread_speedup", "floor_thread_speedup",
-              "identical", "warm_start_s", "cpu_steal_share"}
+              "identical", "warm_start_s", "cpu_steal_share", "thread_cores_busy", "thread_cpu_ratio"}
 RUN_KEYS = {"build_s", "run_s", "total_s", "peak_gb", "agent_steps_per_s"}
 FLEE_KEYS = {"agent_steps", "wall_s", "agent_steps_per_s", "vs_flee", "rules"}
 
@@ -88,10 +88,11 @@ def test_floor_ratio_keeps_the_hundredths_that_decide_the_target():
     assert persons["floor_ratio"] == 5.05
 
 
-def _run(run_s: float, floor: float, ns: float = 4.0, digest: str = "h") -> dict:
-    """One measured run as `--one` reports it, reduced to what the orchestrator reads."""
+def _run(run_s: float, floor: float, ns: float = 4.0, digest: str = "h", cpu_s: float | None = None) -> dict:
+    """One measured run as `--one` reports it, reduced to what the orchestrator reads (its CPU time that of one
+    busy core unless given)."""
     return {"run_s": run_s, "floor_ns_per_agent": floor, "ns_per_agent_step": ns, "agent_steps_per_s": 1e9 / ns,
-            "build_s": 0.5, "hash": digest}
+            "build_s": 0.5, "hash": digest, "run_cpu_s": run_s if cpu_s is None else cpu_s}
 
 
 def test_synthetic_figures_take_each_series_floor_and_the_pairs_side_by_side():
@@ -111,6 +112,19 @@ def test_synthetic_figures_take_each_series_floor_and_the_pairs_side_by_side():
     assert out["identical"] is True and "hash" not in out["persons"]
     assert bench.synthetic_figures(households, two, [*one[:2], _run(6.6, 0.95, digest="other")])["identical"] is False
     assert bench.synthetic_figures([*households[:2], _run(1.7, 0.52, digest="x")], two, one)["identical"] is False
+
+
+def test_thread_speedup_splits_into_cores_busy_over_cpu_ratio():
+    """A pair's speed-up is the two-thread run's cores busy over its CPU time against the one-thread run's: here
+    1.8 cores busy in each two-thread run, the same work costing 1.0, 1.2 and 1.125x the CPU time."""
+    two = [_run(4.0, 0.5, cpu_s=7.2), _run(4.0, 0.5, cpu_s=7.2), _run(5.0, 0.5, cpu_s=9.0)]
+    one = [_run(7.2, 0.9), _run(6.0, 0.9), _run(8.0, 0.9)]
+    out = bench.synthetic_figures(two, two, one)
+    assert out["thread_cores_busy"] == 1.8
+    assert out["thread_cpu_ratio_pairs"] == [1.0, 1.2, 1.12]
+    assert out["thread_cpu_ratio"] == 1.12
+    for busy_over_ratio, speedup in zip((1.8 / 1.0, 1.8 / 1.2, 1.8 / 1.125), out["thread_speedup_pairs"]):
+        assert round(busy_over_ratio, 2) == speedup
 
 
 def test_stage_times_time_the_day_and_leave_the_model_as_it_was():
