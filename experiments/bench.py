@@ -24,8 +24,9 @@ Prints a readable table; the LAST line is one JSON object with:
   `thread_cores_busy` (the two-thread runs' CPU time over their wall time, median) and `thread_cpu_ratio` (each
   pair's two-thread CPU time over its one-thread CPU time, median; `thread_cpu_ratio_pairs`) split the speed-up in
   two: a one-thread run keeps one core busy, so a pair's speed-up is its cores busy over its CPU ratio. The first
-  is the code's share (the stages that run on one thread lower it), the second the machine's (what the same work
-  costs when both cores are busy, and how much slower the spell made one run than the other);
+  falls with the stages that run on one thread; the second is what the same work costs in CPU time when both cores
+  are busy (the passes' memory traffic on this machine: the floor kernel's hashes cost little more) and how much
+  more a spell slowed one run of the pair than the other;
 - `warm_start_s`: wall time of a default `crisisflow` run in a new process with warm caches: Numba's and Python's
   bytecode, as a default Python keeps it (see `warm_start`);
 - `cpu_steal_share`: the share of the machine's CPU time that the hypervisor gave to others over the bench
