@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import boolean, int64, njit, types, uint64
+from numba import int64, njit, types, uint64
 
 from . import rng
 from .codes import LocationKind, Status
@@ -150,10 +150,10 @@ def admit(pop: Population, net: Network, queued: np.ndarray, slots: np.ndarray, 
         facts = queued_facts(queued, pop.location, pop.size, pop.agent_type, pop.status, pop.wait_days,
                              stranded_after)
     places, sizes, agent_types, strands = (np.ascontiguousarray(f, dtype=np.int64) for f in facts)
-    everyone = eligible is None
-    eligible = np.ones(0, dtype=np.bool_) if everyone else np.ascontiguousarray(eligible, dtype=np.bool_)
+    # no mask: everyone (a filter's mask has an entry per queued row; an empty queue has no rows to filter)
+    eligible = np.ones(0, dtype=np.bool_) if eligible is None else np.ascontiguousarray(eligible, dtype=np.bool_)
     admitted_persons = np.zeros(net.n_locations, dtype=np.int64)
-    evacuated = _admit_queue(queued, places, sizes, agent_types, strands, *segments, everyone, eligible,
+    evacuated = _admit_queue(queued, places, sizes, agent_types, strands, *segments, eligible,
                              np.ascontiguousarray(slots, dtype=np.int64), np.uint64(seed), np.uint64(day), pop.referred,
                              pop.unaccompanied_child, pop.trafficking_victim, net.kind, pop.status, pop.cleared,
                              pop.path, pop.active, pop.wait_days, admitted_persons,
@@ -238,24 +238,23 @@ def _settle_queue(queued, places, sizes, agent_types, strands, seg_start, seg_le
     return evacuated[:n_evacuated].copy()
 
 
-@njit(I8(I8, I8, I8, I8, I8, I8, I8, boolean, B1, I8, uint64, uint64, B1, B1, B1, I1, I1, B1, I4, B1, I4, I8,
+@njit(I8(I8, I8, I8, I8, I8, I8, I8, B1, I8, uint64, uint64, B1, B1, B1, I1, I1, B1, I4, B1, I4, I8,
           *_COUNTS), cache=True, nogil=True)
-def _admit_queue(queued, places_queued, sizes_queued, agent_types, strands, seg_start, seg_len, everyone, eligible,
-                 slots, seed, day, referred, unaccompanied_child, trafficking_victim, loc_kind, status, cleared, path,
+def _admit_queue(queued, places_queued, sizes_queued, agent_types, strands, seg_start, seg_len, eligible, slots, seed,
+                 day, referred, unaccompanied_child, trafficking_victim, loc_kind, status, cleared, path,
                  active, wait_days, admitted_persons, by_place, exits, row_counts):
     """The day's admission in one compiled call (it runs every day on queues of thousands of rows): the eligible
     queued rows are ranked and fitted to the slots as `ranking.ranked_fit` does, with `_goes_first` and the
     QUEUE_ORDER draw as key, and the outcome is written by `_settle_queue`; returns the evacuated rows. The queue is
-    the positions in the segments (`ranking.uncontested`). Where every row is eligible (`everyone`, or no entry of
-    `eligible` False: no operation filters the queue), the queue is ranked as it is: copying out the eligible
+    the positions in the segments (`ranking.uncontested`). Where every row is eligible (`eligible` empty, or no
+    entry of it False: no operation filters the queue), the queue is ranked as it is: copying out the eligible
     rows was a quarter of admission's time on the persons scenario's longest queues (175,000 rows). `eligible`
     (by position) comes with a queue in one piece."""
-    if not everyone:
-        everyone = True
-        for k in range(eligible.shape[0]):
-            if not eligible[k]:
-                everyone = False
-                break
+    everyone = True
+    for k in range(eligible.shape[0]):
+        if not eligible[k]:
+            everyone = False
+            break
     if everyone:
         rows, places, sizes, starts, lengths = queued, places_queued, sizes_queued, seg_start, seg_len
     else:
