@@ -16,7 +16,7 @@ from numba import int64, njit, types, uint64
 
 from . import rng
 from .codes import LocationKind, Status
-from .kernels import wait_another_day, zero_counts
+from .kernels import add_into, scratch_like, wait_another_day, zero_counts
 from .network import Network
 from .population import Population
 from .ranking import fit_contested, uncontested, whole
@@ -212,6 +212,7 @@ def _settle_queue(queued, places, sizes, agent_types, strands, seg_start, seg_le
     evacuated rows. The queue is the positions in the segments (`ranking.uncontested`)."""
     evacuated = np.empty(seg_len.sum(), dtype=np.int64)
     n_evacuated = 0
+    exits_here, rows_here = scratch_like(exits), scratch_like(row_counts)  # hosting may count beside (below)
     for s in range(seg_start.shape[0]):
         for k in range(seg_start[s], seg_start[s] + seg_len[s]):
             i = queued[k]
@@ -231,10 +232,13 @@ def _settle_queue(queued, places, sizes, agent_types, strands, seg_start, seg_le
                     evacuated[n_evacuated] = i
                     n_evacuated += 1
                 wait_days[i] = 0
-                _recount(was, status[i], active[i], loc, agent_types[k], sizes[k], by_place, exits, row_counts)
+                _recount(was, status[i], active[i], loc, agent_types[k], sizes[k], by_place, exits_here, rows_here)
             elif strands[k]:  # most queued rows wait on, and are not touched here
-                _recount(status[i], _STRANDED, True, places[k], agent_types[k], sizes[k], by_place, exits, row_counts)
+                _recount(status[i], _STRANDED, True, places[k], agent_types[k], sizes[k], by_place, exits_here,
+                         rows_here)
                 status[i] = _STRANDED
+    add_into(exits, exits_here)
+    add_into(row_counts, rows_here)
     return evacuated[:n_evacuated].copy()
 
 

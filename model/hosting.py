@@ -11,7 +11,7 @@ from numba import int64, njit, uint64
 
 from . import rng
 from .codes import LocationKind, Status
-from .kernels import count_row, zero_counts
+from .kernels import add_into, count_row, scratch_like, zero_counts
 from .population import Population
 from .ranking import fit_by_draws
 from .signatures import B1, I1, I4, I8, I8_2, I8_3, I8_4
@@ -70,8 +70,9 @@ def _host_rows(rows, free, seed, day, active, agent_type, status, location, orig
         places[k] = location[rows[k]]
         sizes[k] = size[rows[k]]
     taken = fit_by_draws(rows, places, sizes, np.zeros(n, dtype=np.bool_), free, seed, day, uint64(rng.HOSTING_ORDER))
-    counts, exits, by_origin, rows_counted = (by_place_status_type[0], exits_by_type_status[0],
-                                              displaced_by_origin[0], row_counts[0])
+    # the small rows of the counts in scratch: admission counts into the row beside this one meanwhile (`scratch_like`)
+    counts, by_origin = by_place_status_type[0], displaced_by_origin[0]
+    exits, rows_counted = scratch_like(exits_by_type_status[0]), scratch_like(row_counts[0])
     persons = 0
     for k in range(n):
         if taken[k]:
@@ -82,6 +83,8 @@ def _host_rows(rows, free, seed, day, active, agent_type, status, location, orig
             count_row(1, i, active, agent_type, status, location, origin, size, counts, exits, by_origin,
                       rows_counted)
             persons += sizes[k]
+    add_into(exits_by_type_status[0], exits)
+    add_into(row_counts[0], rows_counted)
     return persons
 
 
