@@ -212,7 +212,8 @@ def _settle_queue(queued, places, sizes, agent_types, strands, seg_start, seg_le
     evacuated rows. The queue is the positions in the segments (`ranking.uncontested`)."""
     evacuated = np.empty(seg_len.sum(), dtype=np.int64)
     n_evacuated = 0
-    exits_here, rows_here = scratch_like(exits), scratch_like(row_counts)  # hosting may count beside (below)
+    # the narrow counts in scratch: on two threads hosting counts into the next thread's row meanwhile (`scratch_like`)
+    exits_here, rows_here = scratch_like(exits), scratch_like(row_counts)
     for s in range(seg_start.shape[0]):
         for k in range(seg_start[s], seg_start[s] + seg_len[s]):
             i = queued[k]

@@ -70,7 +70,7 @@ def _host_rows(rows, free, seed, day, active, agent_type, status, location, orig
         places[k] = location[rows[k]]
         sizes[k] = size[rows[k]]
     taken = fit_by_draws(rows, places, sizes, np.zeros(n, dtype=np.bool_), free, seed, day, uint64(rng.HOSTING_ORDER))
-    # the small rows of the counts in scratch: admission counts into the row beside this one meanwhile (`scratch_like`)
+    # the narrow counts in scratch: on two threads admission counts into the previous thread's row meanwhile
     counts, by_origin = by_place_status_type[0], displaced_by_origin[0]
     exits, rows_counted = scratch_like(exits_by_type_status[0]), scratch_like(row_counts[0])
     persons = 0
