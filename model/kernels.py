@@ -728,7 +728,7 @@ def move_agents(seed, day,
     claimed = block_counter()  # blocks handed out so far (see `model.scheduling`)
     for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         chunk = claim_block(claimed)
-        if chunk >= N_CHUNKS:  # another worker of this thread took its blocks: nothing to set up
+        if chunk >= N_CHUNKS:  # every block is taken (by the first worker of either thread): nothing to set up
             continue
         tid = numba.get_thread_id()
         counts, by_origin = by_place_status_type[tid], displaced_by_origin[tid]
@@ -952,7 +952,7 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
     claimed = block_counter()  # blocks handed out so far (see `model.scheduling`)
     for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         chunk = claim_block(claimed)
-        if chunk >= N_CHUNKS:  # another worker of this thread took its blocks: nothing to set up
+        if chunk >= N_CHUNKS:  # every block is taken (by the first worker of either thread): nothing to set up
             continue
         tid = numba.get_thread_id()
         counts, by_origin = by_place_status_type[tid], displaced_by_origin[tid]
@@ -1140,7 +1140,7 @@ def tally(active, agent_type, status, location, origin, size, by_place_status_ty
     claimed = block_counter()  # blocks handed out so far (see `model.scheduling`)
     for _ in prange(N_CHUNKS):  # workers: a thread's first claims blocks until none are left, its others find none
         chunk = claim_block(claimed)
-        if chunk >= N_CHUNKS:  # another worker of this thread took its blocks: nothing to set up
+        if chunk >= N_CHUNKS:  # every block is taken (by the first worker of either thread): nothing to set up
             continue
         tid = numba.get_thread_id()
         counts = by_place_status_type[tid].reshape(-1)
