@@ -16,7 +16,7 @@ from numba import int64, njit, types, uint64
 
 from . import rng
 from .codes import LocationKind, Status
-from .kernels import add_into, scratch_like, wait_another_day, zero_counts
+from .kernels import add_into, wait_another_day, zero_counts
 from .network import Network
 from .population import Population
 from .ranking import fit_contested, uncontested, whole
@@ -212,8 +212,8 @@ def _settle_queue(queued, places, sizes, agent_types, strands, seg_start, seg_le
     evacuated rows. The queue is the positions in the segments (`ranking.uncontested`)."""
     evacuated = np.empty(seg_len.sum(), dtype=np.int64)
     n_evacuated = 0
-    # the narrow counts in scratch: on two threads hosting counts into the next thread's row meanwhile (`scratch_like`)
-    exits_here, rows_here = scratch_like(exits), scratch_like(row_counts)
+    # the narrow counts in scratch: on two threads hosting counts into the next thread's row meanwhile (`add_into`)
+    exits_here, rows_here = np.zeros_like(exits), np.zeros_like(row_counts)
     for s in range(seg_start.shape[0]):
         for k in range(seg_start[s], seg_start[s] + seg_len[s]):
             i = queued[k]

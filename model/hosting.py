@@ -11,7 +11,7 @@ from numba import int64, njit, uint64
 
 from . import rng
 from .codes import LocationKind, Status
-from .kernels import add_into, count_row, scratch_like, zero_counts
+from .kernels import add_into, count_row, zero_counts
 from .population import Population
 from .ranking import fit_by_draws
 from .signatures import B1, I1, I4, I8, I8_2, I8_3, I8_4
@@ -72,7 +72,7 @@ def _host_rows(rows, free, seed, day, active, agent_type, status, location, orig
     taken = fit_by_draws(rows, places, sizes, np.zeros(n, dtype=np.bool_), free, seed, day, uint64(rng.HOSTING_ORDER))
     # the narrow counts in scratch: on two threads admission counts into the previous thread's row meanwhile
     counts, by_origin = by_place_status_type[0], displaced_by_origin[0]
-    exits, rows_counted = scratch_like(exits_by_type_status[0]), scratch_like(row_counts[0])
+    exits, rows_counted = np.zeros_like(exits_by_type_status[0]), np.zeros_like(row_counts[0])
     persons = 0
     for k in range(n):
         if taken[k]:

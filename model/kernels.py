@@ -5,7 +5,7 @@ Every kernel visits agents in `N_CHUNKS` fixed blocks of rows, which the threads
 Each thread counts into its own row of the outputs (`N_PARTIALS` rows) and the caller sums the rows. Counts are
 integers, so the sums do not depend on which thread counted what. The outputs a few numbers wide (rows, exits,
 newly displaced, crossings, returned) are counted in a worker's own scratch and added to its thread's row once
-(`scratch_like`): their threads' rows share a cache line. Random numbers are counter-based
+(`add_into`): their threads' rows share a cache line. Random numbers are counter-based
 (`model.rng`), so the result is the same on any number of threads. Each kernel that draws has a plain NumPy
 twin in `model.kernels_numpy`; tests check the two agree draw for draw. The counts kept by the stages (`_count`,
 `count_rows`) are checked against a full count of every row instead (tests/test_counts_kept.py).
@@ -589,9 +589,9 @@ def _picked_sparse(mark, count, picked, word_list):
 
 
 @njit(cache=True, inline="always")
-def scratch_like(row):
-    """A worker's own zeroed copy of its thread's row of a small per-thread output, which it adds to the row once
-    (`add_into`) after counting its rows there.
+def add_into(row, scratch):
+    """row += scratch, element by element: a worker's count of a small per-thread output, kept in its own zeroed
+    copy of its thread's row (`np.zeros_like`) and added to the row once.
 
     The threads' rows of an output a few numbers wide share a cache line (the rows and rows in sites: two numbers a
     thread), and every journey counted its row out and in there, so the line moved between the two cores at nearly
@@ -599,16 +599,6 @@ def scratch_like(row):
     movement pass before and after, taking turns (medians of 21, the same outputs), two threads: day 10 29.0 -> 25.2
     ms, day 40 16.2 -> 13.4, day 120 5.61 -> 5.53, day 250 3.20 -> 3.12; one thread within 0-5% faster. Admission
     and hosting, which count beside each other on two threads, do the same."""
-    out = np.empty(row.shape, dtype=row.dtype)
-    flat = out.reshape(-1)
-    for j in range(flat.shape[0]):
-        flat[j] = 0
-    return out
-
-
-@njit(cache=True, inline="always")
-def add_into(row, scratch):
-    """row += scratch, element by element (see `scratch_like`)."""
     flat, add = row.reshape(-1), scratch.reshape(-1)
     for j in range(flat.shape[0]):
         flat[j] += add[j]
@@ -732,8 +722,8 @@ def move_agents(seed, day,
             continue
         tid = numba.get_thread_id()
         counts, by_origin = by_place_status_type[tid], displaced_by_origin[tid]
-        exits, rows, displaced, crossings = (scratch_like(exits_by_type_status[tid]), scratch_like(row_counts[tid]),
-                                             scratch_like(displaced_out[tid]), scratch_like(crossings_out[tid]))
+        exits, rows, displaced, crossings = (np.zeros_like(exits_by_type_status[tid]), np.zeros_like(row_counts[tid]),
+                                             np.zeros_like(displaced_out[tid]), np.zeros_like(crossings_out[tid]))
         # a block's marks (a byte a row: the pick reads an eighth of what it would from the draws, 3-7% of this
         # pass) and the rows picked (numbers within the block)
         block_rows = n // N_CHUNKS + 2
@@ -956,7 +946,7 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
             continue
         tid = numba.get_thread_id()
         counts, by_origin = by_place_status_type[tid], displaced_by_origin[tid]
-        exits, rows = scratch_like(exits_by_type_status[tid]), scratch_like(row_counts[tid])
+        exits, rows = np.zeros_like(exits_by_type_status[tid]), np.zeros_like(row_counts[tid])
         returned = 0
         block_rows = n // N_CHUNKS + 2
         mark = np.empty(block_rows, dtype=np.bool_)
@@ -1145,7 +1135,7 @@ def tally(active, agent_type, status, location, origin, size, by_place_status_ty
         tid = numba.get_thread_id()
         counts = by_place_status_type[tid].reshape(-1)
         by_origin = displaced_by_origin[tid]
-        exits = scratch_like(exits_by_type_status[tid])
+        exits = np.zeros_like(exits_by_type_status[tid])
         returned = 0
         draw_words = _coarse_words(n // N_CHUNKS + 2 if returning else 0)  # the block's coarse draws
         while chunk < N_CHUNKS:
