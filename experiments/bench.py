@@ -3,6 +3,7 @@
     crisisflow-bench            # the full benchmark (under 10 minutes on 2 cores)
     crisisflow-bench --quick    # a smoke test: short runs of a downscaled scenario, one repetition each
     crisisflow-bench --one persons --stages   # one persons run, with the seconds spent in each stage
+    crisisflow-bench --thread-stages 3        # each stage on two threads and on one, three rounds taking turns
 
 Prints a readable table; the LAST line is one JSON object with:
 - `flee_rules`: the default-config run on Flee's mali2012 folder (`scenario=flee`, with `rules=flee` where
@@ -58,6 +59,7 @@ from numba import njit, prange
 
 from ..model import rng
 from .stage_timer import stage_times
+from .thread_stages import print_stage_table, thread_stages
 
 #: Flee 3.1 (PyPI) on its own mali2012 inputs, 300 days, on a 2-core machine of this project's class:
 #: 30.7 M agent-steps in 850 s = 36,100 agent-steps per second (shared/reference/flee_baseline.md)
@@ -446,7 +448,16 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--reps", type=int, default=3, help="repetitions of the Flee run (--one flee)")
     ap.add_argument("--stages", action="store_true",
                     help="with --one households|persons: also the seconds spent in each stage of the days")
+    ap.add_argument("--thread-stages", type=int, metavar="ROUNDS", default=0,
+                    help="each stage's time on two threads and on one, persons runs taking turns in this process for "
+                         "ROUNDS rounds (experiments/thread_stages.py; --scale, --days and --seed apply)")
     args = ap.parse_args(argv)
+    if args.thread_stages:
+        result = thread_stages(args.thread_stages, scale=args.scale, days=args.days, seed=args.seed,
+                               progress=_progress)
+        print_stage_table(result)
+        print(json.dumps(result))
+        return
     if args.one:
         from .run import set_threads
 

@@ -5,6 +5,10 @@ calls through `model.kernels`, and the rule set's daily tables) for the length o
 after. Nested stages are timed inside their callers (`_move` holds the choice tables, the rules' tables and the
 movement pass), so the figures do not add up to the run. A timer costs about a microsecond a call: it is a
 profile of a run, not the benchmark's measurement.
+
+Given a second dict, each stage's CPU time accumulates there too: the process's, on all its threads
+(`time.process_time`), so that a stage's CPU time over its wall time is the cores it kept busy
+(`experiments/thread_stages.py`).
 """
 from __future__ import annotations
 
@@ -23,20 +27,23 @@ MODEL_FUNCTIONS = ("admit", "queue_slots", "gated_locations", "place_with_hosts"
 KERNELS = ("choice_tables", "move_agents", "return_home", "tally", "count_rows")
 
 
-def _timed(function, name: str, seconds: dict[str, float]):
+def _timed(function, name: str, seconds: dict[str, float], cpu_seconds: dict[str, float] | None):
     @functools.wraps(function)
     def timed(*args, **kwargs):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time() if cpu_seconds is not None else 0.0
         try:
             return function(*args, **kwargs)
         finally:
             seconds[name] += time.perf_counter() - t0
+            if cpu_seconds is not None:
+                cpu_seconds[name] = cpu_seconds.get(name, 0.0) + time.process_time() - c0
     return timed
 
 
 @contextlib.contextmanager
-def stage_times(model) -> Iterator[dict[str, float]]:
-    """Within the block, seconds spent in each stage of `model`'s days accumulate in the yielded dict."""
+def stage_times(model, cpu_seconds: dict[str, float] | None = None) -> Iterator[dict[str, float]]:
+    """Within the block, seconds spent in each stage of `model`'s days accumulate in the yielded dict, and where
+    `cpu_seconds` is given, the process's CPU seconds (all threads) in it, by the same names."""
     from ..model import kernels
     from ..model import model as model_module
 
@@ -46,7 +53,7 @@ def stage_times(model) -> Iterator[dict[str, float]]:
     def patch(owner, name: str, label: str) -> None:
         original = getattr(owner, name)
         patched.append((owner, name, original))
-        setattr(owner, name, _timed(original, label, seconds))
+        setattr(owner, name, _timed(original, label, seconds, cpu_seconds))
 
     for name in MODEL_METHODS:
         patch(type(model), name, name)

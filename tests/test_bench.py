@@ -149,6 +149,47 @@ def test_stage_times_time_the_day_and_leave_the_model_as_it_was():
     assert "_move" in out["stages_s"]
 
 
+def test_stage_times_read_cpu_time_beside_wall_time_when_asked():
+    """With a second dict, each stage's CPU time accumulates beside its wall time, by the same names."""
+    from crisisflow.experiments.stage_timer import stage_times
+
+    model = CrisisModel(haiti_like(1, scale=0.002, days=100), rules_cfg(), seed=0)
+    cpu = {}
+    with stage_times(model, cpu) as wall:
+        model.run()
+    assert set(cpu) == set(wall) and "kernels.move_agents" in cpu
+    assert all(v >= 0 for v in cpu.values())
+    assert sum(cpu.values()) > 0
+
+
+def test_thread_stages_split_two_threads_against_one_by_stage():
+    """`crisisflow-bench --thread-stages`: every stage on both thread counts, figures derived from the medians, the
+    same results on both, and the caller's thread count as it was."""
+    import numba
+
+    from crisisflow.experiments.thread_stages import thread_stages
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        with pytest.raises(ValueError, match="two Numba threads"):
+            thread_stages(1, scale=0.002, days=20)
+        return
+    before = numba.get_num_threads()
+    out = thread_stages(1, scale=0.002, days=100)
+    assert numba.get_num_threads() == before
+    assert out["identical"] is True
+    assert set(out["run_s"]) == {"1", "2"}
+    stages = out["stages"]
+    assert list(stages)[0] == "run"
+    assert {"_move", "kernels.move_agents", "kernels.return_home", "admit", "rules.daily"} <= set(stages)
+    for s in stages.values():
+        assert abs(s["idle_core_s_2"] - max(2 * s["wall_2"] - s["cpu_2"], 0.0)) <= 0.002  # rounded figures
+        if s["wall_2"] >= 0.01:  # the gain from the unrounded medians: within what rounding the seconds moves
+            bound = 0.005 + s["gain"] * (0.0005 / s["wall_1"] + 0.0005 / s["wall_2"])
+            assert abs(s["gain"] - s["wall_1"] / s["wall_2"]) <= bound
+    seconds_2 = [s["wall_2"] for name, s in stages.items() if name != "run"]
+    assert seconds_2 == sorted(seconds_2, reverse=True)
+
+
 @pytest.mark.skipif(command("crisisflow-bench") is None, reason="the console scripts are not installed")
 def test_bench_quick_prints_one_json_object_with_every_key(tmp_path):
     proc = run_command(command("crisisflow-bench"), ["--quick"], tmp_path)
