@@ -31,7 +31,8 @@ Prints a readable table; the LAST line is one JSON object with:
 - `warm_start_s`: wall time of a default `crisisflow` run in a new process with warm caches: Numba's and Python's
   bytecode, as a default Python keeps it (see `warm_start`);
 - `cpu_steal_share`: the share of the machine's CPU time that the hypervisor gave to others over the bench
-  (/proc/stat; None off Linux), as a reading of the spell the figures were measured in.
+  (/proc/stat; None off Linux), as a reading of the spell the figures were measured in;
+- `cpu_model`: the processor's name (/proc/cpuinfo; None off Linux), as instances of one machine class differ.
 
 Every synthetic measurement runs in its own fresh subprocess (`--one households|persons`), so its peak
 memory is its own; each process first runs a tiny copy of the scenario so Numba's cached kernels are
@@ -356,6 +357,23 @@ def steal_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -
     return round((after[0] - before[0]) / (after[1] - before[1]), 3)
 
 
+def cpu_model(cpuinfo_text: str | None = None) -> str | None:
+    """The processor's name as the machine reports it (the first `model name` of /proc/cpuinfo, or of
+    `cpuinfo_text`); None where there is none. Instances of one machine class differ: on 2026-11-30 the bench's floor
+    kernel took 0.9-1.5 ns an agent on one, 2.2-3.5 ns on a later one (an Intel Xeon at 2.00GHz), so each bench says
+    which processor its figures come from."""
+    if cpuinfo_text is None:
+        try:
+            cpuinfo_text = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return None
+    for line in cpuinfo_text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "model name" and value.strip():
+            return value.strip()
+    return None
+
+
 def _progress(text: str) -> None:
     print(text, flush=True)
 
@@ -402,6 +420,7 @@ def bench(quick: bool = False, seed: int = 0) -> dict:
         "warm_start_args": warm.get("args"),
         "quick": quick,
         "cores": os.cpu_count(),
+        "cpu_model": cpu_model(),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
         "numpy_madvise_hugepage": os.environ.get("NUMPY_MADVISE_HUGEPAGE", ""),
         "threading_layer": _threading_layer(),
@@ -433,7 +452,8 @@ def print_table(s: dict) -> None:
     print()
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-    print(f"(median of repetitions; {s['cores']} cores; load average before/after {s['loadavg_before_after']}; "
+    print(f"(median of repetitions; {s['cores']} cores, {s['cpu_model']}; load average before/after "
+          f"{s['loadavg_before_after']}; "
           f"CPU time stolen by the hypervisor {s['cpu_steal_share']}; bench {s['bench_s']} s)")
 
 

@@ -18,7 +18,7 @@ from command_helpers import command, run_command
 from conftest import rules_cfg
 
 BENCH_KEYS = {"flee_rules", "households", "persons", "floor_ratio", "thread_speedup", "floor_thread_speedup",
-              "identical", "warm_start_s", "cpu_steal_share", "thread_cores_busy", "thread_cpu_ratio"}
+              "identical", "warm_start_s", "cpu_steal_share", "thread_cores_busy", "thread_cpu_ratio", "cpu_model"}
 RUN_KEYS = {"build_s", "run_s", "total_s", "peak_gb", "agent_steps_per_s"}
 FLEE_KEYS = {"agent_steps", "wall_s", "agent_steps_per_s", "vs_flee", "rules"}
 
@@ -200,6 +200,14 @@ def test_bench_quick_prints_one_json_object_with_every_key(tmp_path):
     assert RUN_KEYS <= set(summary["households"]) and RUN_KEYS <= set(summary["persons"])
     assert summary["identical"] is True  # 1 and 2 threads record the same indicators
     assert summary["quick"] is True
+
+
+def test_cpu_model_reads_the_first_model_name():
+    text = "processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: Intel(R) Xeon(R) Processor @ 2.00GHz\n\n" \
+           "processor\t: 1\nmodel name\t: another\n"
+    assert bench.cpu_model(text) == "Intel(R) Xeon(R) Processor @ 2.00GHz"
+    assert bench.cpu_model("processor\t: 0\nmodel name\t:\n") is None  # none given
+    assert bench.cpu_model("Processor\t: AArch64\n") is None
 
 
 def test_steal_share_reads_the_stolen_ticks_of_all_cpus():
