@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import json
 import os
 import resource
@@ -60,7 +59,6 @@ from numba import njit, prange
 
 from ..model import rng
 from .stage_timer import stage_times
-from .thread_stages import print_stage_table, thread_stages
 
 #: Flee 3.1 (PyPI) on its own mali2012 inputs, 300 days, on a 2-core machine of this project's class:
 #: 30.7 M agent-steps in 850 s = 36,100 agent-steps per second (shared/reference/flee_baseline.md)
@@ -98,16 +96,6 @@ def floor_ns_per_agent(model, calls: int = 21) -> float:
 
 
 # ---- single measurements (each in its own process) -----------------------------------------------------------------
-def recorder_hash(recorder) -> str:
-    """sha256 over every array of the recorder, in name order: equal hashes mean bit-identical indicators."""
-    h = hashlib.sha256()
-    for name in sorted(vars(recorder)):
-        value = getattr(recorder, name)
-        if isinstance(value, np.ndarray):
-            h.update(name.encode())
-            h.update(np.ascontiguousarray(value).tobytes())
-    return h.hexdigest()[:16]
-
 
 def peak_gb() -> float:
     """Peak resident memory of this process, GiB (Linux reports ru_maxrss in KiB)."""
@@ -150,7 +138,7 @@ def measure_flee(days: int | None = None, reps: int = 3, path: Path = FLEE_MALI,
         walls.append(wall)
         spent += wall
         steps = int(model.recorder.rows_alive.sum())
-        hashes.add(recorder_hash(model.recorder))
+        hashes.add(model.recorder.digest())
     wall = statistics.median(walls)
     return {"rules": rules, "days": int(model.days), "agent_steps": steps, "wall_s": round(wall, 3),
             "agent_steps_per_s": round(steps / wall), "vs_flee": round(steps / wall / FLEE_31_AGENT_STEPS_PER_S, 1),
@@ -194,7 +182,7 @@ def measure_synthetic(persons_per_agent: int, seed: int = 0, scale: float = 1.0,
         "run_cpu_s": round(cpu, 3),  # CPU time of all threads: run_cpu_s / run_s shows the parallelism obtained
         "agent_steps": steps, "agent_steps_per_s": round(steps / (t2 - t1)),
         "ns_per_agent_step": round((t2 - t1) * 1e9 / steps, 2), "warmup_s": round(warmup, 3),
-        "hash": recorder_hash(rec),
+        "hash": rec.digest(),
     }
     if stages:
         out["stages_s"] = {k: round(v, 3) for k, v in sorted(stage_seconds.items(), key=lambda kv: -kv[1])}
@@ -473,8 +461,10 @@ def main(argv: list[str] | None = None) -> None:
                          "ROUNDS rounds (experiments/thread_stages.py; --scale, --days and --seed apply)")
     args = ap.parse_args(argv)
     if args.thread_stages:
-        result = thread_stages(args.thread_stages, scale=args.scale, days=args.days, seed=args.seed,
-                               progress=_progress)
+        from .thread_stages import print_stage_table, thread_stages
+
+        result = thread_stages(_compose([]).rules, args.thread_stages, scale=args.scale, days=args.days,
+                               seed=args.seed, progress=_progress)
         print_stage_table(result)
         print(json.dumps(result))
         return

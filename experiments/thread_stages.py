@@ -16,16 +16,18 @@ from __future__ import annotations
 import statistics
 import time
 from collections import defaultdict
+from collections.abc import Callable
 
 import numba
+from omegaconf import DictConfig
 
+from ..model.model import CrisisModel
 from .stage_timer import stage_times
+from .synthetic import DAYS, haiti_like
 
 
 def _one_run(model_factory, threads: int) -> dict:
-    """One run on `threads` threads: wall and CPU seconds of the run and of each stage, and the result hash."""
-    from .bench import recorder_hash
-
+    """One run on `threads` threads: wall and CPU seconds of the run and of each stage, and the records' digest."""
     before = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
@@ -37,23 +39,19 @@ def _one_run(model_factory, threads: int) -> dict:
             run_wall, run_cpu = time.perf_counter() - t0, time.process_time() - c0
     finally:
         numba.set_num_threads(before)
-    return {"wall": {"run": run_wall, **wall}, "cpu": {"run": run_cpu, **cpu}, "hash": recorder_hash(model.recorder)}
+    return {"wall": {"run": run_wall, **wall}, "cpu": {"run": run_cpu, **cpu}, "digest": model.recorder.digest()}
 
 
-def thread_stages(rounds: int = 3, scale: float = 1.0, days: int | None = None, seed: int = 0,
-                  progress=None) -> dict:
-    """Run the persons scenario `rounds` times on two threads and on one, taking turns in this process; return the
-    medians by stage (see the module docstring) and whether every run recorded the same indicators."""
-    from ..model.model import CrisisModel
-    from .bench import _compose
-    from .synthetic import DAYS, haiti_like
-
+def thread_stages(rules: DictConfig, rounds: int = 3, scale: float = 1.0, days: int | None = None, seed: int = 0,
+                  progress: Callable[[str], None] | None = None) -> dict:
+    """Run the persons scenario under `rules` (a composed `rules` config) `rounds` times on two threads and on one,
+    taking turns in this process; return the medians by stage (see the module docstring) and whether every run
+    recorded the same indicators."""
     days = DAYS if days is None else days
     if numba.config.NUMBA_NUM_THREADS < 2:
         raise ValueError(f"thread stages: two Numba threads needed, NUMBA_NUM_THREADS is "
                          f"{numba.config.NUMBA_NUM_THREADS}")
     two = 2
-    rules = _compose([]).rules
     # a tiny copy that reaches the recovery phase, so every kernel is loaded before the first timed run
     CrisisModel(haiti_like(1, seed, scale=0.002, days=min(days, 100)), rules, seed=seed).run()
     runs: dict[int, list[dict]] = {two: [], 1: []}
@@ -66,7 +64,7 @@ def thread_stages(rounds: int = 3, scale: float = 1.0, days: int | None = None, 
                 progress(f"  persons on {threads} thread(s): run {run['wall']['run']:.2f} s, "
                          f"CPU {run['cpu']['run']:.2f} s")
     return {"rounds": rounds, "threads": two, "scale": scale, "days": days,
-            "identical": len({r["hash"] for rs in runs.values() for r in rs}) == 1,
+            "identical": len({r["digest"] for rs in runs.values() for r in rs}) == 1,
             "run_s": {str(t): [round(r["wall"]["run"], 3) for r in rs] for t, rs in runs.items()},
             "stages": _stage_medians(runs[1], runs[two], two)}
 

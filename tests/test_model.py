@@ -211,7 +211,6 @@ def test_admission_reads_the_queue_where_the_movement_pass_left_it(monkeypatch):
     """Without operations that filter the queue, admission reads the movement pass's lists where the pass wrote them,
     block by block; with a filter, copied out in one piece. A filter that lets everyone through changes nothing:
     the same records, and the days read in place held queues in several blocks."""
-    from crisisflow.experiments.bench import recorder_hash
     from crisisflow.experiments.synthetic import haiti_like
 
     blocks = {"in place": [], "in one piece": []}
@@ -234,7 +233,29 @@ def test_admission_reads_the_queue_where_the_movement_pass_left_it(monkeypatch):
         if filtered:
             model.admission_filters.append(lambda rows, places: np.ones(len(rows), dtype=np.bool_))
         model.run()
-        hashes.append(recorder_hash(model.recorder))
+        hashes.append(model.recorder.digest())
     assert hashes[0] == hashes[1]
     assert len(blocks["in place"]) == len(blocks["in one piece"]) > 0
     assert max(blocks["in place"]) > 1
+
+
+def test_recorder_digest_follows_every_array_and_nothing_else():
+    """Equal records give equal digests; a change to one count of any array, or flows recorded or not, changes it."""
+    from crisisflow.model.recorder import Recorder
+
+    def recorder(flows=True):
+        rec = Recorder(days=3, n_locations=4, n_edges=5, n_countries=2, n_nationalities=1, record_flows=flows)
+        rec.loc_status[1, 2, 3] = 7
+        return rec
+
+    assert recorder().digest() == recorder().digest()
+    assert len(recorder().digest()) == 16
+    for name, value in vars(recorder()).items():
+        if isinstance(value, np.ndarray):
+            changed = recorder()
+            getattr(changed, name).reshape(-1)[-1] += 1
+            assert changed.digest() != recorder().digest(), name
+    assert recorder(flows=False).digest() != recorder().digest()
+    unrecorded = recorder()
+    unrecorded.days_recorded = 2  # not an array: the digest reads the arrays only
+    assert unrecorded.digest() == recorder().digest()
