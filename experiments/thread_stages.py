@@ -26,7 +26,7 @@ from .stage_timer import stage_times
 from .synthetic import DAYS, haiti_like
 
 
-def _one_run(model_factory, threads: int) -> dict:
+def _one_run(model_factory: Callable[[], CrisisModel], threads: int) -> dict:
     """One run on `threads` threads: wall and CPU seconds of the run and of each stage, and the records' digest."""
     before = numba.get_num_threads()
     numba.set_num_threads(threads)
