@@ -96,7 +96,6 @@ def floor_ns_per_agent(model, calls: int = 21) -> float:
 
 
 # ---- single measurements (each in its own process) -----------------------------------------------------------------
-
 def peak_gb() -> float:
     """Peak resident memory of this process, GiB (Linux reports ru_maxrss in KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2

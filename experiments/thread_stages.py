@@ -25,6 +25,9 @@ from ..model.model import CrisisModel
 from .stage_timer import stage_times
 from .synthetic import DAYS, haiti_like
 
+#: the thread counts compared, in the order each round runs them
+THREADS = (2, 1)
+
 
 def _one_run(model_factory: Callable[[], CrisisModel], threads: int) -> dict:
     """One run on `threads` threads: wall and CPU seconds of the run and of each stage, and the records' digest."""
@@ -51,10 +54,9 @@ def thread_stages(rules: DictConfig, rounds: int = 3, scale: float = 1.0, days: 
     if numba.config.NUMBA_NUM_THREADS < 2:
         raise ValueError(f"thread stages: two Numba threads needed, NUMBA_NUM_THREADS is "
                          f"{numba.config.NUMBA_NUM_THREADS}")
-    two = 2
     # a tiny copy that reaches the recovery phase, so every kernel is loaded before the first timed run
     CrisisModel(haiti_like(1, seed, scale=0.002, days=min(days, 100)), rules, seed=seed).run()
-    runs: dict[int, list[dict]] = {two: [], 1: []}
+    runs: dict[int, list[dict]] = {threads: [] for threads in THREADS}
     for _ in range(rounds):
         for threads in runs:
             run = _one_run(lambda: CrisisModel(haiti_like(1, seed, scale=scale, days=days), rules, seed=seed),
@@ -63,22 +65,22 @@ def thread_stages(rules: DictConfig, rounds: int = 3, scale: float = 1.0, days: 
             if progress is not None:
                 progress(f"  persons on {threads} thread(s): run {run['wall']['run']:.2f} s, "
                          f"CPU {run['cpu']['run']:.2f} s")
-    return {"rounds": rounds, "threads": two, "scale": scale, "days": days,
+    return {"rounds": rounds, "threads": THREADS[0], "scale": scale, "days": days,
             "identical": len({r["digest"] for rs in runs.values() for r in rs}) == 1,
             "run_s": {str(t): [round(r["wall"]["run"], 3) for r in rs] for t, rs in runs.items()},
-            "stages": _stage_medians(runs[1], runs[two], two)}
+            "stages": _stage_medians(runs[1], runs[THREADS[0]], THREADS[0])}
 
 
-def _stage_medians(one: list[dict], two: list[dict], threads: int) -> dict[str, dict[str, float]]:
-    """Per stage (the run first, then by seconds on `threads` threads): medians of its wall and CPU seconds on each
-    thread count, and what follows from them."""
+def _stage_medians(one: list[dict], many: list[dict], threads: int) -> dict[str, dict[str, float]]:
+    """Per stage (the run first, then by seconds on `threads` threads, the runs `many`): medians of its wall and CPU
+    seconds on one thread and on `threads`, and what follows from them."""
     def median(rs: list[dict], clock: str, name: str) -> float:
         return statistics.median(r[clock].get(name, 0.0) for r in rs)
 
     out = {}
-    for name in two[0]["wall"]:
-        wall_1, wall_2 = median(one, "wall", name), median(two, "wall", name)
-        cpu_1, cpu_2 = median(one, "cpu", name), median(two, "cpu", name)
+    for name in many[0]["wall"]:
+        wall_1, wall_2 = median(one, "wall", name), median(many, "wall", name)
+        cpu_1, cpu_2 = median(one, "cpu", name), median(many, "cpu", name)
         out[name] = {"wall_1": round(wall_1, 3), "wall_2": round(wall_2, 3), "cpu_1": round(cpu_1, 3),
                      "cpu_2": round(cpu_2, 3),
                      "gain": round(wall_1 / wall_2, 2) if wall_2 > 0 else None,
