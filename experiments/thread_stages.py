@@ -30,11 +30,20 @@ THREADS = (2, 1)
 
 
 def _one_run(model_factory: Callable[[], CrisisModel], threads: int) -> dict:
-    """One run on `threads` threads: wall and CPU seconds of the run and of each stage, and the records' digest."""
+    """One run on `threads` threads: wall and CPU seconds of the run and of each stage, the records' digest, and the
+    thread counts its days ran the movement pass on, as the model read them (`CrisisModel.step`)."""
     before = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
         model = model_factory()
+        pass_threads: set[int] = set()
+        day = model._day
+
+        def day_seen(threads_of_pass: int) -> None:
+            pass_threads.add(threads_of_pass)
+            day(threads_of_pass)
+
+        model._day = day_seen
         cpu: dict[str, float] = defaultdict(float)
         with stage_times(model, cpu) as wall:
             t0, c0 = time.perf_counter(), time.process_time()
@@ -42,14 +51,15 @@ def _one_run(model_factory: Callable[[], CrisisModel], threads: int) -> dict:
             run_wall, run_cpu = time.perf_counter() - t0, time.process_time() - c0
     finally:
         numba.set_num_threads(before)
-    return {"wall": {"run": run_wall, **wall}, "cpu": {"run": run_cpu, **cpu}, "digest": model.recorder.digest()}
+    return {"wall": {"run": run_wall, **wall}, "cpu": {"run": run_cpu, **cpu}, "digest": model.recorder.digest(),
+            "pass_threads": pass_threads}
 
 
 def thread_stages(rules: DictConfig, rounds: int = 3, scale: float = 1.0, days: int | None = None, seed: int = 0,
                   progress: Callable[[str], None] | None = None) -> dict:
     """Run the persons scenario under `rules` (a composed `rules` config) `rounds` times on two threads and on one,
     taking turns in this process; return the medians by stage (see the module docstring) and whether every run
-    recorded the same indicators."""
+    recorded the same indicators, and the thread counts the movement pass ran on by the thread count set."""
     days = DAYS if days is None else days
     if numba.config.NUMBA_NUM_THREADS < 2:
         raise ValueError(f"thread stages: two Numba threads needed, NUMBA_NUM_THREADS is "
@@ -68,6 +78,7 @@ def thread_stages(rules: DictConfig, rounds: int = 3, scale: float = 1.0, days: 
     return {"rounds": rounds, "threads": THREADS[0], "scale": scale, "days": days,
             "identical": len({r["digest"] for rs in runs.values() for r in rs}) == 1,
             "run_s": {str(t): [round(r["wall"]["run"], 3) for r in rs] for t, rs in runs.items()},
+            "pass_threads": {str(t): sorted(set().union(*(r["pass_threads"] for r in rs))) for t, rs in runs.items()},
             "stages": _stage_medians(runs[1], runs[THREADS[0]], THREADS[0])}
 
 

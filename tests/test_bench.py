@@ -163,8 +163,9 @@ def test_stage_times_read_cpu_time_beside_wall_time_when_asked():
 
 
 def test_thread_stages_split_two_threads_against_one_by_stage():
-    """`crisisflow-bench --thread-stages`: every stage on both thread counts, figures derived from the medians, the
-    same results on both, and the caller's thread count as it was."""
+    """`crisisflow-bench --thread-stages`: every stage on both thread counts (the model's movement pass ran on the
+    count set), figures derived from the medians, the same results on both, and the caller's thread count as it
+    was."""
     import numba
 
     from crisisflow.experiments.thread_stages import thread_stages
@@ -178,6 +179,7 @@ def test_thread_stages_split_two_threads_against_one_by_stage():
     assert numba.get_num_threads() == before
     assert out["identical"] is True
     assert set(out["run_s"]) == {"1", "2"}
+    assert out["pass_threads"] == {"1": [1], "2": [2]}
     stages = out["stages"]
     assert list(stages)[0] == "run"
     assert {"_move", "kernels.move_agents", "kernels.return_home", "admit", "rules.daily"} <= set(stages)
