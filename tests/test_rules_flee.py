@@ -6,6 +6,7 @@ from omegaconf import OmegaConf
 
 from crisisflow.model.config import FleeRulesConfig
 from crisisflow.model.model import CrisisModel
+from crisisflow.model.rules_flee import FleeRules
 from crisisflow.model.scenario import build_scenario
 
 from conftest import scenario_cfg, write_folder
@@ -19,7 +20,7 @@ def flee_rules(**overrides):
     return cfg
 
 
-def toy(tmp_path):
+def toy(tmp_path, days: int = 3, events: list[dict] = CONFLICT_AT_A):
     """A conflict zone A with 20,000 displaced persons, a camp B 100 km away and a town C 300 km away."""
     folder = write_folder(
         tmp_path / "toy",
@@ -27,7 +28,7 @@ def toy(tmp_path):
         ["A,B,100,road,", "A,C,300,road,"],
         ["A,idp,,20000,1,1,0,0,0"],
     )
-    return build_scenario(scenario_cfg(folder, 3, CONFLICT_AT_A))
+    return build_scenario(scenario_cfg(folder, days, events))
 
 
 def test_first_day_split_follows_flee_link_weights(tmp_path):
@@ -51,3 +52,18 @@ def test_camp_move_chance_keeps_people_in_camps(tmp_path):
     model.run()
     in_b = model.recorder.loc_status[:, 1, :].sum(axis=1)
     assert (np.diff(in_b) >= 0).all() and in_b[-1] > 19_000
+
+
+def test_spawn_weights_follow_flee_conflict_decay(tmp_path):
+    """Flee's spawning (spawning.refresh_spawn_weights): population x conflict intensity x the decay factor of the
+    whole intervals since the conflict began at the place, its last factor held after; nothing before the conflict
+    or where there is none."""
+    conflict_from_day_2 = [{"kind": "sudden", "locations": ["A"], "start": "2020-01-03", "intensity": 0.8}]
+    scenario = toy(tmp_path, 12, conflict_from_day_2)
+    rules = FleeRules(flee_rules(conflict_spawn_decay=[1.0, 0.5, 0.25], conflict_spawn_decay_interval=3), scenario)
+    population_a = scenario.network.population[0]
+    factors = [0.0, 0.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25]
+    for day, factor in enumerate(factors):
+        weights = rules.spawn_weights(day)
+        assert np.isclose(weights[0], population_a * 0.8 * factor), day
+        assert (weights[1:] == 0).all()
