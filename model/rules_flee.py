@@ -67,8 +67,7 @@ class FleeRules(RuleSet):
             path_cost=np.log(float(s["softening"]) + self.paths.km),
             path_crosses=path_crosses_border(net, self.paths),
         )
-        self._spawn_weights = self._spawn_table(_onset_days(scenario.timeline.hazard))
-        self._spawn_weights.flags.writeable = False  # each day's weights are a view of it
+        self._spawn_weights = self._spawn_table()
 
     def daily(self, st: LocationState) -> DailyTables:
         s = self.settings
@@ -105,17 +104,20 @@ class FleeRules(RuleSet):
         """Population x conflict intensity x decay by time since the conflict began there (spawning.py)."""
         return self._spawn_weights[day]
 
-    def _spawn_table(self, onset: np.ndarray) -> np.ndarray:
+    def _spawn_table(self) -> np.ndarray:
         """`spawn_weights` for every day of the timeline [days, places], worked out once: they depend on the day
         alone, and each day's NumPy steps on a few places cost more than their numbers (mali2012, 300 days at 23
         places, on the slower instance: runs 0.642 -> 0.618 s, medians of nine runs taking turns in one process, the
-        same records). A year at 2,255 places is 6.6 MB."""
+        same records). A year at 2,255 places is 6.6 MB. Read-only: each day's weights are a view of it."""
         s = self.settings
         decay = np.asarray(s["conflict_spawn_decay"], dtype=np.float64)
         hazard = self.scenario.timeline.hazard
+        onset = _onset_days(hazard)
         since = np.where(onset >= 0, np.arange(hazard.shape[0])[:, None] - onset, -1)
         step = np.clip(since // max(int(s["conflict_spawn_decay_interval"]), 1), 0, len(decay) - 1)
-        return self.net.population * hazard * np.where(since >= 0, decay[step], 0.0)
+        table = self.net.population * hazard * np.where(since >= 0, decay[step], 0.0)
+        table.flags.writeable = False
+        return table
 
     def effective_settings(self) -> dict:
         out = {k: self.settings[k] for k in (*_MOVE_KEYS, *_SPAWN_KEYS)}
