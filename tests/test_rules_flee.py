@@ -1,9 +1,12 @@
 """rules=flee on a toy network, against Flee's link weights worked out by hand."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from omegaconf import OmegaConf
 
+from crisisflow.model.codes import Status
 from crisisflow.model.config import FleeRulesConfig
 from crisisflow.model.model import CrisisModel
 from crisisflow.model.rules_flee import FleeRules
@@ -67,3 +70,26 @@ def test_spawn_weights_follow_flee_conflict_decay(tmp_path):
         weights = rules.spawn_weights(day)
         assert np.isclose(weights[0], population_a * 0.8 * factor), day
         assert (weights[1:] == 0).all()
+
+
+def test_move_chances_follow_the_days_conflicts(tmp_path):
+    """Flee's move chances (moving.calculateMoveChance) and conflict scores follow each day's conflicts, also when
+    a conflict ends and starts again (the rule set keeps the last day's tables while the conflicts stay the same),
+    and each day's tables are the caller's own to change."""
+    rules = flee_rules(conflict_movechance=0.9, default_movechance=0.2, camp_movechance=0.01, conflict_weight=0.5,
+                       avoid_short_stints=False)
+    model = CrisisModel(toy(tmp_path), rules, seed=0)
+    at_home = model.location_state(0)
+    ruleset = model.rules
+    days = ((1.0, 0.9, 0.5), (1.0, 0.9, 0.5), (0.0, 0.2, 1.0), (1.0, 0.9, 0.5), (2.0, 0.9, 0.25))
+    for hazard, chance_a, score_a in days:
+        state = dataclasses.replace(at_home, hazard=np.array([hazard, 0.0, 0.0]))
+        tables = ruleset.daily(state)
+        settled = tables.p_depart[:, Status.SELF_SETTLED]
+        assert np.allclose(settled, [chance_a, 0.01, 0.2]), hazard
+        assert (tables.p_depart[:, Status.ON_THE_MOVE] == 0).all()
+        assert np.allclose(tables.p_continue, [chance_a, 0.01, 0.2]), hazard
+        # pull = log(score x capacity multiplier); A and C are towns without a capacity (multiplier 1)
+        assert np.allclose(tables.pull[:, [0, 2]], np.log([score_a, 1.0])), hazard
+        tables.p_depart[:] = -1.0  # the caller's copy
+        tables.p_continue[:] = -1.0
