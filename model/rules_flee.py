@@ -82,8 +82,9 @@ class FleeRules(RuleSet):
         """The move chances [T, S, L], the chances to move on [T, L] and the location scores [L]: they depend on
         the day's conflict intensities alone, which change on a few days of a run, so they are worked out again
         only when those differ from the last day's (kept here; `daily` hands out copies). mali2012 has 9 distinct
-        days of conflicts in 300: the day's tables 73-81 -> 43-47 us on the slower instance (2026-12-01, best of
-        five series of 300 calls, taking turns), about 10 ms of a 0.5-0.6 s run; the same records."""
+        rows of conflict intensities in 300 days: the day's tables 73-81 -> 43-47 us on the slower instance
+        (2026-12-01, best of five series of 300 calls, taking turns), about 10 ms of a 0.5-0.6 s run; the same
+        records."""
         key = hazard.tobytes()
         if self._by_conflict is not None and self._by_conflict[0] == key:
             return self._by_conflict[1:]
