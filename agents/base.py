@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import numbers
 
-import mesa
-
 from ..model.codes import AgentType, Status
+from ..model.mesa_core import Agent, Model
 from ..model.population import SCHEMA
 
 
@@ -48,7 +47,7 @@ _INDEX_BOUNDS = {
 }
 
 
-class ArrayAgent(mesa.Agent):
+class ArrayAgent(Agent):
     """Base of the readable agent classes. Holds only its row; every attribute lives in the arrays.
 
     The daily rules run for all agents at once in `model.kernels`; these classes
@@ -58,7 +57,7 @@ class ArrayAgent(mesa.Agent):
 
     agent_type: AgentType
 
-    def __init__(self, model: mesa.Model, row: int):
+    def __init__(self, model: Model, row: int):
         super().__init__(model)
         self.row = int(row)
 

@@ -36,15 +36,32 @@ def tidy_table(series: list[Series], dates: np.ndarray) -> pa.Table:
 
     def encoded(names: list[str]) -> pa.DictionaryArray:
         vocabulary, codes = np.unique(np.asarray(names, dtype=object).astype(str), return_inverse=True)
-        return pa.DictionaryArray.from_arrays(pa.array(np.repeat(codes.astype(np.int32), n)), pa.array(vocabulary))
+        return pa.DictionaryArray.from_arrays(_fixed_width(np.repeat(codes.astype(np.int32), n), pa.int32()),
+                                              _utf8(vocabulary.tolist()))
 
     return pa.table({
-        "day": pa.array(np.tile(np.arange(n, dtype=np.int32), k)),
-        "date": pa.array(np.tile(dates.astype("datetime64[D]"), k)),
+        "day": _fixed_width(np.tile(np.arange(n, dtype=np.int32), k), pa.int32()),
+        "date": _fixed_width(np.tile(dates.astype("datetime64[D]").astype(np.int32), k), pa.date32()),
         "indicator": encoded([s[0] for s in series]),
         "key": encoded([s[1] for s in series]),
-        "value": pa.array(values, type=pa.float64()),
+        "value": _fixed_width(np.asarray(values, dtype=np.float64), pa.float64()),
     })
+
+
+# The columns are built from their buffers, not with `pa.array`: pyarrow asks pandas whether a NumPy array or a list
+# of strings is a pandas object, and the question imports pandas (0.5 s of the default run, which otherwise never
+# loads it; see model.mesa_core).
+def _fixed_width(values: np.ndarray, arrow_type: pa.DataType) -> pa.Array:
+    """An Arrow array of `arrow_type` over `values`, whose dtype must be its NumPy twin (int32 for date32)."""
+    values = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(arrow_type, len(values), [None, pa.py_buffer(values)])
+
+
+def _utf8(strings: list[str]) -> pa.Array:
+    """An Arrow string array: UTF-8 bytes end to end, with offsets where each string starts."""
+    encoded = [s.encode("utf-8") for s in strings]
+    offsets = np.concatenate(([0], np.cumsum([len(b) for b in encoded], dtype=np.int64))).astype(np.int32)
+    return pa.Array.from_buffers(pa.string(), len(encoded), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
 
 
 def package_versions() -> dict[str, str]:

@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import gc
 
-# Importing the app's dependencies (Hydra, Numba and LLVM, Mesa with pandas, matplotlib) creates some 350,000
+# Importing the app's dependencies (Hydra, Numba and LLVM, Mesa's core, matplotlib, pyarrow) creates some 280,000
 # objects that live as long as the process. The cyclic collector's full passes over them cost about 0.3 s
 # during these imports and 0.5 s at interpreter exit; so it pauses while they are imported, and they are then
 # frozen out of its sight (gc.freeze) before it resumes for what the run creates.
 gc.disable()
 
-# Mesa first: as mesa.model is imported, Mesa's module logger looks its module up from the call stack
+# Mesa's core first (model.mesa_core: Agent and Model without Mesa's unused subpackages, which bring SciPy's spatial
+# module and pandas): as mesa.model is imported, Mesa's module logger looks its module up from the call stack
 # (mesa_logging.create_module_logger, method_logger), reading the source of every frame and scanning every module
 # loaded so far. From here, with a shallow stack and few modules loaded, that took 34-69 ms; imported last, through
 # model.model, 84-242 ms (mesa.model's own time under -X importtime, four fresh processes each, 2026-11-30).
-import mesa  # noqa: E402, F401
+from ..model import mesa_core  # noqa: E402, F401
 
 import logging  # noqa: E402
 import sys  # noqa: E402

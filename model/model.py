@@ -19,7 +19,6 @@ import functools
 import math
 from collections.abc import Iterator
 
-import mesa
 import numba
 import numpy as np
 
@@ -27,6 +26,7 @@ from . import kernels, rng
 from .admission import Queue, admit, eligible_rows, gated_locations, queue_slots
 from .codes import AgentType, LocationKind, Phase, Status
 from .hosting import host_places, hostable, place_with_hosts
+from .mesa_core import Agent, AgentSet, Model
 from .population import Population
 from .recorder import Recorder
 from .rules import LocationState, build_rules
@@ -70,7 +70,7 @@ def _helper_thread() -> concurrent.futures.ThreadPoolExecutor:
     return concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="crisisflow-beside")
 
 
-class CrisisModel(mesa.Model):
+class CrisisModel(Model):
     """A crisis on a location network; agents live in `self.population` arrays, Mesa agents are views of rows."""
 
     def __init__(self, scenario: Scenario, rules_cfg, seed: int = 0, policies=(), record_flows: bool = True):
@@ -100,7 +100,7 @@ class CrisisModel(mesa.Model):
         self.recorder = Recorder(self.days, net.n_locations, net.n_edges, len(net.countries),
                                  len(scenario.nationalities), record_flows)
         self._spawn_carry = 0.0
-        self._faces: dict[int, mesa.Agent] = {}
+        self._faces: dict[int, Agent] = {}
         self._row_lists = np.empty((kernels.N_LISTS, 0), dtype=np.int64)  # the movement pass's lists (kernels.QUEUED)
         self._months_term = kernels.months_displaced_term(self.days + 2)  # nobody is displaced longer than the run
         # the day's counts, as `kernels.tally` writes them (one row per thread, summed when read), kept up to date by
@@ -484,17 +484,17 @@ class CrisisModel(mesa.Model):
 
     # ---- the Mesa face --------------------------------------------------------------------------------------
     @property
-    def agents(self) -> mesa.agent.AgentSet:
+    def agents(self) -> AgentSet:
         """All agents in the network, as Mesa agents; created on first access, not on the daily path."""
         self._sync_faces()
         return super().agents
 
     @property
-    def agents_by_type(self) -> dict[type, mesa.agent.AgentSet]:
+    def agents_by_type(self) -> dict[type, AgentSet]:
         self._sync_faces()
         return super().agents_by_type
 
-    def agent_at_row(self, row: int) -> mesa.Agent:
+    def agent_at_row(self, row: int) -> Agent:
         """The Mesa agent of one population row (created if needed)."""
         self._sync_faces()
         return self._faces[int(row)]
