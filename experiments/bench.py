@@ -19,7 +19,7 @@ Prints a readable table; the LAST line is one JSON object with:
   one thread's speed, which would flatter the ratio; `floor_ns_per_agent_runs` lists them); the households'
   floor_ratio is taken the same way over its own runs;
 - `thread_speedup`: persons run_s on 1 thread over run_s on 2 threads, the median over pairs of runs made one
-  after the other (one- and two-thread runs take turns), and `identical`: whether every run
+  after the other (one- and two-thread runs take turns, in alternating order), and `identical`: whether every run
   recorded bit-identical indicators (hashes of the recorder arrays); `floor_thread_speedup`, the same ratio for
   the floor kernel, shows what the machine gives a second thread on the simplest parallel pass;
   `thread_cores_busy` (the two-thread runs' CPU time over their wall time, median) and `thread_cpu_ratio` (each
@@ -234,12 +234,13 @@ def median_of(runs: list[dict]) -> dict:
 def synthetic_series(kind: str, threads: tuple[int, ...], reps: int, common: list[str],
                      budget_s: float) -> dict[int, list[dict]]:
     """Up to `reps` runs of one synthetic scenario for each thread count, the thread counts taking turns, so that
-    a spell of load on the machine falls on all of them alike (their ratio is measured side by side)."""
+    a spell of load on the machine falls on all of them alike (their ratio is measured side by side). The order
+    alternates by round (2, 1, then 1, 2, ...): on a machine whose speed drifts, neither count always runs first."""
     runs: dict[int, list[dict]] = {t: [] for t in threads}
     spent = 0.0
     while len(runs[threads[0]]) < reps and (not spent or spent * (1 + 1 / len(runs[threads[0]])) < budget_s):
         t0 = time.perf_counter()
-        for t in threads:
+        for t in (threads if len(runs[threads[0]]) % 2 == 0 else threads[::-1]):
             runs[t].append(run_child(["--one", kind, "--threads", str(t), *common]))
             r = runs[t][-1]
             _progress(f"  {kind} on {t} thread(s): run {r['run_s']:.2f} s, build {r['build_s']:.2f} s, "
@@ -252,7 +253,7 @@ def synthetic_figures(households_runs: list[dict], two_threads: list[dict], one_
                       two: int = 2) -> dict:
     """The households and persons figures from their runs: medians of each series (`median_of`), each series'
     floor ratio over the lowest floor of its own runs (`set_floor_ratio`), `thread_speedup` the median of the
-    pairs' ratios (each one-thread run over the `two`-thread run just before it: they ran side by side),
+    pairs' ratios (each one-thread run over the `two`-thread run of its round: they ran side by side),
     `floor_thread_speedup` the same for the floors (lowest over lowest), `thread_cores_busy` and
     `thread_cpu_ratio` the speed-up's two parts (module docstring), and `identical` whether every persons run, on
     either thread count, and every households run recorded the same indicators."""

@@ -192,6 +192,40 @@ def test_thread_stages_split_two_threads_against_one_by_stage():
     assert seconds_2 == sorted(seconds_2, reverse=True)
 
 
+def test_the_bench_pairs_alternate_which_thread_count_runs_first(monkeypatch):
+    """On a machine whose speed drifts, the count that always ran first would always meet the drift first."""
+    order = []
+
+    def fake_child(args, timeout=600.0):
+        order.append(int(args[args.index("--threads") + 1]))
+        return {"run_s": 1.0, "build_s": 0.1, "peak_gb": 0.1}
+
+    monkeypatch.setattr(bench, "run_child", fake_child)
+    runs = bench.synthetic_series("persons", (2, 1), 3, [], budget_s=1e9)
+    assert order == [2, 1, 1, 2, 2, 1]
+    assert {t: len(r) for t, r in runs.items()} == {2: 3, 1: 3}
+
+
+def test_thread_stages_alternate_which_thread_count_runs_first(monkeypatch):
+    import numba
+
+    from crisisflow.experiments import thread_stages as module
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs two Numba threads")
+    order = []
+    real_run = module._one_run
+
+    def noted_run(build, threads):
+        order.append(threads)
+        return real_run(build, threads)
+
+    monkeypatch.setattr(module, "_one_run", noted_run)
+    out = module.thread_stages(rules_cfg(), 3, scale=0.002, days=10)
+    assert order == [2, 1, 1, 2, 2, 1]
+    assert out["identical"] is True
+
+
 @pytest.mark.skipif(command("crisisflow-bench") is None, reason="the console scripts are not installed")
 def test_bench_quick_prints_one_json_object_with_every_key(tmp_path):
     proc = run_command(command("crisisflow-bench"), ["--quick"], tmp_path)
