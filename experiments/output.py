@@ -61,7 +61,8 @@ def _utf8(strings: list[str]) -> pa.Array:
     """An Arrow string array: UTF-8 bytes end to end, with offsets where each string starts."""
     encoded = [s.encode("utf-8") for s in strings]
     offsets = np.concatenate(([0], np.cumsum([len(b) for b in encoded], dtype=np.int64))).astype(np.int32)
-    return pa.Array.from_buffers(pa.string(), len(encoded), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
+    buffers = [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))]
+    return pa.Array.from_buffers(pa.string(), len(encoded), buffers)
 
 
 def package_versions() -> dict[str, str]:

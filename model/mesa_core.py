@@ -29,7 +29,11 @@ class _PackageInitOnFirstUse(types.ModuleType):
         if getattr(spec, "crisisflow_init_started", False):  # running now, or ran: the attribute does not exist
             raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
         spec.crisisflow_init_started = True
-        spec.loader.exec_module(self)
+        try:
+            spec.loader.exec_module(self)
+        except BaseException:
+            spec.crisisflow_init_started = False  # the next read tries again, and shows the same error
+            raise
         return getattr(self, name)
 
 

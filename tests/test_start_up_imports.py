@@ -8,6 +8,7 @@ import textwrap
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from crisisflow.experiments.output import tidy_table
 
@@ -83,3 +84,24 @@ def test_the_results_table_is_the_one_pa_array_builds():
     empty = tidy_table([], dates)
     empty.validate(full=True)
     assert empty.num_rows == 0 and empty.schema == by_hand.schema
+
+
+def test_a_deferred_package_whose_init_fails_fails_again_on_the_next_read(tmp_path, monkeypatch):
+    """A failed `__init__` is not taken for a finished one (which would turn its error into a missing attribute)."""
+    from crisisflow.model import mesa_core
+
+    (tmp_path / "flaky_init").mkdir()
+    (tmp_path / "flaky_init" / "__init__.py").write_text(
+        "import os\nif not os.environ.get('FLAKY_INIT_OK'):\n    raise RuntimeError('init failed')\nvalue = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "flaky_init", raising=False)
+    monkeypatch.delenv("FLAKY_INIT_OK", raising=False)
+    mesa_core._defer_package_init("flaky_init")
+    package = sys.modules["flaky_init"]
+    for _ in range(2):
+        with pytest.raises(RuntimeError, match="init failed"):
+            package.value
+    monkeypatch.setenv("FLAKY_INIT_OK", "1")
+    assert package.value == 1
+    assert not hasattr(package, "no_such_name")
+    monkeypatch.delitem(sys.modules, "flaky_init")
