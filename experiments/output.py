@@ -52,9 +52,16 @@ def tidy_table(series: list[Series], dates: np.ndarray) -> pa.Table:
 # of strings is a pandas object, and the question imports pandas (0.5 s of the default run, which otherwise never
 # loads it; see model.mesa_core).
 def _fixed_width(values: np.ndarray, arrow_type: pa.DataType) -> pa.Array:
-    """An Arrow array of `arrow_type` over `values`, whose dtype must be its NumPy twin (int32 for date32)."""
+    """An Arrow array of `arrow_type` over `values`, whose dtype must be its NumPy twin (int32 for date32): the
+    buffer is read as it lies, so any other dtype would give wrong numbers, not an error."""
+    twin = _NUMPY_TWIN[arrow_type]
+    if values.dtype != twin:
+        raise TypeError(f"a {arrow_type} column needs {np.dtype(twin)} values, not {values.dtype}")
     values = np.ascontiguousarray(values)
     return pa.Array.from_buffers(arrow_type, len(values), [None, pa.py_buffer(values)])
+
+
+_NUMPY_TWIN = {pa.int32(): np.int32, pa.date32(): np.int32, pa.float64(): np.float64}
 
 
 def _utf8(strings: list[str]) -> pa.Array:

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from crisisflow.experiments.output import tidy_table
+from crisisflow.experiments.output import _fixed_width, tidy_table
 
 
 def _python(code: str) -> str:
@@ -85,6 +85,15 @@ def test_the_results_table_is_the_one_pa_array_builds():
     empty = tidy_table([], dates)
     empty.validate(full=True)
     assert empty.num_rows == 0 and empty.schema == by_hand.schema
+
+
+def test_a_column_of_the_wrong_width_is_refused_not_misread():
+    """Columns are read from their buffers as they lie: int64 days read as int32 would be wrong numbers."""
+    assert _fixed_width(np.arange(3, dtype=np.int32), pa.int32()).to_pylist() == [0, 1, 2]
+    with pytest.raises(TypeError, match="int32 column needs int32 values, not int64"):
+        _fixed_width(np.arange(3, dtype=np.int64), pa.int32())
+    with pytest.raises(TypeError, match="date32"):
+        _fixed_width(np.zeros(3), pa.date32())
 
 
 def test_a_deferred_package_whose_init_fails_fails_again_on_the_next_read(tmp_path, monkeypatch):
