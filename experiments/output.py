@@ -48,6 +48,10 @@ def tidy_table(series: list[Series], dates: np.ndarray) -> pa.Table:
     })
 
 
+#: the NumPy dtype whose buffer each Arrow type of the table reads as it lies
+_NUMPY_TWIN = {pa.int32(): np.int32, pa.date32(): np.int32, pa.float64(): np.float64}
+
+
 # The columns are built from their buffers, not with `pa.array`: pyarrow asks pandas whether a NumPy array or a list
 # of strings is a pandas object, and the question imports pandas (0.5 s of the default run, which otherwise never
 # loads it; see model.mesa_core).
@@ -59,9 +63,6 @@ def _fixed_width(values: np.ndarray, arrow_type: pa.DataType) -> pa.Array:
         raise TypeError(f"a {arrow_type} column needs {np.dtype(twin)} values, not {values.dtype}")
     values = np.ascontiguousarray(values)
     return pa.Array.from_buffers(arrow_type, len(values), [None, pa.py_buffer(values)])
-
-
-_NUMPY_TWIN = {pa.int32(): np.int32, pa.date32(): np.int32, pa.float64(): np.float64}
 
 
 def _utf8(strings: list[str]) -> pa.Array:
