@@ -5,7 +5,7 @@ import numbers
 
 from ..model.codes import AgentType, Status
 from ..model.mesa_core import Agent, Model
-from ..model.population import SCHEMA
+from ..model.population import MOST_DAYS, SCHEMA
 
 
 class ArrayField:
@@ -42,7 +42,7 @@ _INDEX_BOUNDS = {
     "status": lambda model: (0, len(Status)),
     "nationality": lambda model: (-1, len(model.scenario.nationalities)),
     "size": lambda model: (1, 2**31),
-    "days_displaced": lambda model: (0, 2**31),
+    "days_displaced": lambda model: (0, MOST_DAYS + 1),
     "wait_days": lambda model: (0, 2**31),
 }
 

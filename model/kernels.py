@@ -506,7 +506,7 @@ def _mark_block(act, typ, st, coarse, displaced_days, thresholds, mark):
     the rows on the move or listed act whatever their draw."""
     for j in range(act.shape[0]):
         s = st[j]
-        displaced_days[j] += np.int32(act[j] & (s > _LAST_HOME) & (s < _FIRST_EXIT))
+        displaced_days[j] += np.int16(act[j] & (s > _LAST_HOME) & (s < _FIRST_EXIT))
         mark[j] = act[j] & (np.int32(coarse[j]) < _bound(s, typ[j], thresholds, np.int32(256), np.int32(0)))
 
 
@@ -629,7 +629,7 @@ def count_row(sign, i, active, agent_type, status, location, origin, size, count
            rows)
 
 
-@njit(void(int64, int64, B1, I1, I4, I1, I4, I4, I4, I4, I4, I1, F4, B1, B1,
+@njit(void(int64, int64, B1, I1, I4, I1, I4, I4, I2, I4, I4, I1, F4, B1, B1,
            F8_3, F_A2, F8_3, F8_3, I8_3, F_A2, I8, I1, I4_2,
            I4, F8, I1, B1, B1, B_A3, I1, B1, I2, B1, boolean, int64, I8_2, I8_2, I8_2, I8_2, I8_2,
            I8_4, I8_3, I8_2, I8_2, boolean, types.Array(int64, 2, "A")),
@@ -903,7 +903,7 @@ def _bit_count(x):
     return (x * uint64(0x0101010101010101)) >> uint64(56)
 
 
-@njit(void(int64, int64, B1, I1, I1, I4, I4, I4, I4, F_A1, float64, F8, I8, I8_4, I8_3, I8_2, I8_2),
+@njit(void(int64, int64, B1, I1, I1, I4, I4, I2, I4, F_A1, float64, F8, I8, I8_4, I8_3, I8_2, I8_2),
       parallel=True, cache=True)
 def return_home(seed, day, active, agent_type, status, location, origin, days_displaced, size, return_logit,
                 time_weight, months_term, returned_out, by_place_status_type, exits_by_type_status,
@@ -1107,7 +1107,7 @@ def count_population_rows(pop, rows: np.ndarray, sign: int, counts: tuple[np.nda
 
 
 @njit(void(B1, I1, I1, I4, I4, I4, I8_4, I8_3, I8_2, I8_2,
-           boolean, int64, int64, I4, F_A1, float64, F8, I8), parallel=True, cache=True)
+           boolean, int64, int64, I2, F_A1, float64, F8, I8), parallel=True, cache=True)
 def tally(active, agent_type, status, location, origin, size, by_place_status_type, exits_by_type_status,
           displaced_by_origin, row_counts, returning, seed, day, days_displaced, return_logit, time_weight,
           months_term, returned_out):

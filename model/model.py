@@ -27,7 +27,8 @@ from .admission import Queue, admit, eligible_rows, gated_locations, queue_slots
 from .codes import AgentType, LocationKind, Phase, Status
 from .hosting import host_places, hostable, place_with_hosts
 from .mesa_core import Agent, AgentSet, Model
-from .population import Population
+from .errors import InputError
+from .population import MOST_DAYS, Population
 from .recorder import Recorder
 from .rules import LocationState, build_rules
 from .scenario import Scenario
@@ -79,6 +80,9 @@ class CrisisModel(Model):
         self.network = net = scenario.network
         self.seed_value = int(seed)
         self.days = scenario.timeline.days
+        if self.days > MOST_DAYS:
+            raise InputError(f"scenario {scenario.name}", f"the run is {self.days:,} days long; expected at most "
+                             f"{MOST_DAYS:,} (a row's days displaced are counted in 16 bits)", key="sim.days")
         self.day = 0
         self.phase = int(scenario.timeline.phase[0])
         self.rules_cfg = rules_cfg

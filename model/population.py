@@ -24,7 +24,9 @@ SCHEMA: dict[str, tuple[type, object]] = {
     "location": (np.int32, -1),  # last location reached
     "origin": (np.int32, -1),  # where the agent lived before displacement
     "nationality": (np.int16, -1),  # index into the scenario's nationalities; -1: national of the crisis country
-    "days_displaced": (np.int32, 0),
+    # 16 bits: the movement pass adds a day to every displaced row daily, and half the bytes it reads and writes
+    # there made the persons scenario's pass 8% faster (experiments/SPEED.md); a run is at most MOST_DAYS long
+    "days_displaced": (np.int16, 0),
     "wait_days": (np.int32, 0),  # days in the current queue
     "path": (np.int32, -1),  # candidate path being travelled (PathTable row); -1: none
     "path_pos": (np.int8, 0),  # edges of the path already travelled
@@ -37,6 +39,9 @@ SCHEMA: dict[str, tuple[type, object]] = {
     "referred": (np.bool_, False),  # identified as vulnerable and referred: priority in queues, protected status
 }
 
+
+#: the longest run: a row's days displaced, counted once a day, must fit its field
+MOST_DAYS = int(np.iinfo(SCHEMA["days_displaced"][0]).max)
 
 #: the fields the model's daily counts read (`kernels.tally`): see `Population.views_out`
 COUNTED_FIELDS = frozenset({"active", "agent_type", "size", "status", "location", "origin"})

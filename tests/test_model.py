@@ -141,6 +141,22 @@ def _run_default_days(days: int, threads: int) -> CrisisModel:
     return model
 
 
+def test_a_run_longer_than_the_days_displaced_can_count_is_refused():
+    """A row's days displaced are counted in 16 bits: a longer run would wrap them round, not fail."""
+    from hydra import compose, initialize_config_dir
+
+    from crisisflow.experiments.run import CONFIG_DIR, build_model
+    from crisisflow.model.errors import InputError
+    from crisisflow.model.population import MOST_DAYS
+
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        longest, too_long = (compose(config_name="config", overrides=["scenario=demo", f"sim.days={days}"])
+                             for days in (MOST_DAYS, MOST_DAYS + 1))
+    assert build_model(longest).days == MOST_DAYS == 32_767
+    with pytest.raises(InputError, match=r"key 'sim.days'.*32,768 days long; expected at most 32,767"):
+        build_model(too_long)
+
+
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 threads")
 def test_same_seed_same_results_on_one_and_two_threads(monkeypatch):
     monkeypatch.setattr(model_module, "SERIAL_BELOW_ROWS", 0)  # whatever the threshold, its days really use 2 threads
@@ -196,7 +212,7 @@ def test_mesa_faces_read_and_write_the_arrays(default_run):
     assert not model.population.has_documents[agent.row]
     # fields the kernels index tables with take only values inside those tables, and say which
     for field, bad in (("location", -1), ("location", model.network.n_locations), ("status", 13), ("path", -2),
-                       ("origin", 2.5)):
+                       ("origin", 2.5), ("days_displaced", 2**15)):  # 16 bits: 32,768 would wrap round
         with pytest.raises(ValueError, match=rf"row {agent.row}: {field} = {bad!r}; expected an integer from"):
             setattr(agent, field, bad)
     assert model.population.location[agent.row] == 3

@@ -10,6 +10,7 @@ from crisisflow.model.codes import AgentType, Phase, Status
 from crisisflow.model.errors import InputError
 from crisisflow.model.model import CrisisModel
 from crisisflow.model.policies.return_reintegration import ReturnReintegration, _chosen_for_solutions
+from crisisflow.model.population import SCHEMA
 
 from conftest import rules_cfg, toy_scenario
 from policy_helpers import RECOVERY_FROM_DAY_4, TWO_DAYS_AT_A, assert_conserved, compose_and_run, series
@@ -135,7 +136,7 @@ def test_chosen_for_solutions_equals_the_rule_read_in_numpy():
     n, seed, day = 6000, 11, 300
     active = rs.random(n) < 0.9
     status = rs.integers(0, len(Status), n).astype(np.int8)
-    days = rs.integers(0, 400, n).astype(np.int32)
+    days = rs.integers(0, 400, n).astype(SCHEMA["days_displaced"][0])
     staying = active & (status > Status.ON_THE_MOVE) & (status < Status.CROSSED_BORDER)
     integrate = staying & (days > 100) & (rng.uniform_array(seed, np.arange(n), day, rng.LOCAL_INTEGRATION) < 0.2)
     resettle = (staying & ~integrate & (days > 200)

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
-from numba import boolean, float64, int8, int32, int64, njit, uint64
+from numba import boolean, float64, int8, int16, int64, njit, uint64
 from numba.types import Tuple, UniTuple
 
 from .. import rng
@@ -133,7 +133,7 @@ def _arrivals(rows, status, nationality, location, size, home_country, country):
     return in_network, persons
 
 
-@njit(UniTuple(int64[::1], 2)(boolean[::1], int8[::1], int32[::1], int64, float64, int64, float64, uint64, uint64),
+@njit(UniTuple(int64[::1], 2)(boolean[::1], int8[::1], int16[::1], int64, float64, int64, float64, uint64, uint64),
       cache=True)
 def _chosen_for_solutions(active, status, days_displaced, integrate_after, integrate_share, resettle_after,
                           resettle_share, seed, day):
