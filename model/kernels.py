@@ -451,6 +451,12 @@ def _coarse_threshold(bound):
 
 
 @njit(cache=True, inline="always")
+def _queued(s):
+    """Whether status s is in the queue for admission (waiting or stranded): the rows `move_agents` lists as QUEUED."""
+    return (s == _WAITING) | (s == _STRANDED)
+
+
+@njit(cache=True, inline="always")
 def wait_another_day(i, s, wait_days, stranded_after):
     """Queued row i (status s) waits another day; return whether its wait reaches `stranded_after` days today while
     it is not stranded yet (admission strands it unless it admits it). The one statement of the rule: the movement
@@ -772,10 +778,10 @@ def move_agents(seed, day,
                     leaves = rng.below(coarse[j], p_leave, seed, lo + np.int64(picked[k]), day, rng.LEAVE)
                 leaving[n_leaving] = picked[k]
                 n_leaving += leaves
-                # a row belongs in a list if it travels (where it ends is not known yet), queues, or is self-settled
-                # where hosts have room
+                # a row belongs in a list (the loop below) if it travels (where it ends is not known yet), queues, or
+                # is self-settled where hosts have room
                 listed[n_listed] = picked[k]
-                n_listed += leaves | (s == _WAITING) | (s == _STRANDED) | ((s == _SELF_SETTLED) & loc_hostable[loc[j]])
+                n_listed += leaves | _queued(s) | ((s == _SELF_SETTLED) & loc_hostable[loc[j]])
             for k in range(n_leaving):
                 if k + ROWS_AHEAD < n_leaving:
                     _prefetch_journey(lo + np.int64(leaving[k + ROWS_AHEAD]), size, origin, wait_days, path,
@@ -796,7 +802,7 @@ def move_agents(seed, day,
                 i = lo + np.int64(listed[k])
                 s = st[j]  # as its journey left it: a row that left the network has an exit status, in no list
                 # list the row: written unconditionally one past the rows found, which stays in the block's range
-                in_queue = (s == _WAITING) | (s == _STRANDED)
+                in_queue = _queued(s)
                 queued[n_queued] = i
                 queued_place[n_queued] = loc[j]
                 queued_type[n_queued] = typ[j]
