@@ -191,8 +191,8 @@ _COUNTS = (I8_3, I8_2, I8)
 @njit(cache=True, inline="always")
 def _recount(was, s, act, loc, t, sz, by_place, exits, row_counts):
     """Move a queued row (place loc, type t, size sz), active with status `was` before admission, to status s
-    (active or not) in the day's counts (as `kernels._count` would, less what admission cannot change: a queued row
-    stays at its place, and counts by origin as displaced whether it stays queued, is admitted or leaves)."""
+    (active or not) in the day's counts (as `kernels.count_fields` would, less what admission cannot change: a queued
+    row stays at its place, and counts by origin as displaced whether it stays queued, is admitted or leaves)."""
     by_place[loc, was, t] -= sz
     if act:
         by_place[loc, s, t] += sz

@@ -7,7 +7,7 @@ integers, so the sums do not depend on which thread counted what. The outputs a 
 newly displaced, crossings, returned) are counted in a worker's own scratch and added to its thread's row once
 (`add_into`): their threads' rows share a cache line. Random numbers are counter-based
 (`model.rng`), so the result is the same on any number of threads. Each kernel that draws has a plain NumPy
-twin in `model.kernels_numpy`; tests check the two agree draw for draw. The counts kept by the stages (`_count`,
+twin in `model.kernels_numpy`; tests check the two agree draw for draw. The counts kept by the stages (`count_fields`,
 `count_rows`) are checked against a full count of every row instead (tests/test_counts_kept.py).
 
 Inside a block, the loops over rows read the block's columns as views indexed from 0 (`status[lo:hi]`): an
@@ -611,7 +611,7 @@ def add_into(row, scratch):
 
 
 @njit(cache=True, inline="always")
-def _count(sign, act, s, t, loc, o, sz, counts, exits, by_origin, rows):
+def count_fields(sign, act, s, t, loc, o, sz, counts, exits, by_origin, rows):
     """Add (sign 1) or take out (sign -1) one row's part of the day's counts, as `tally` counts it: an active row
     by (place, status, type), as a row and as a row in a site, and by origin while displaced; a row that left the
     network by (type, status) and by origin."""
@@ -630,9 +630,9 @@ def _count(sign, act, s, t, loc, o, sz, counts, exits, by_origin, rows):
 
 @njit(cache=True, inline="always")
 def count_row(sign, i, active, agent_type, status, location, origin, size, counts, exits, by_origin, rows):
-    """`_count` of population row i as it stands (hosting counts the rows it hosts with it)."""
-    _count(sign, active[i], status[i], agent_type[i], location[i], origin[i], size[i], counts, exits, by_origin,
-           rows)
+    """`count_fields` of population row i as it stands (hosting counts the rows it hosts with it)."""
+    count_fields(sign, active[i], status[i], agent_type[i], location[i], origin[i], size[i], counts, exits,
+                 by_origin, rows)
 
 
 @njit(void(int64, int64, B1, I1, I4, I1, I4, I4, I2, I4, I4, I1, F4, B1, B1,
@@ -1033,8 +1033,8 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
                               months_term, coarse[j]):
                     sz, t = size[lo + j], agent_type[lo + j]
                     returned += sz
-                    _count(-1, True, s, t, at, org[j], sz, counts, exits, by_origin, rows)
-                    _count(1, True, _RETURNED, t, loc[j], org[j], sz, counts, exits, by_origin, rows)
+                    count_fields(-1, True, s, t, at, org[j], sz, counts, exits, by_origin, rows)
+                    count_fields(1, True, _RETURNED, t, loc[j], org[j], sz, counts, exits, by_origin, rows)
             chunk = claim_block(claimed)
         returned_out[tid] += returned
         add_into(exits_by_type_status[tid], exits)

@@ -32,6 +32,7 @@ from .population import MOST_DAYS, Population
 from .recorder import Recorder
 from .rules import LocationState, build_rules
 from .scenario import Scenario
+from .spawning import spawn_places
 
 
 #: populations smaller than this run their kernels on one thread, all but the movement pass (results are the same
@@ -308,18 +309,17 @@ class CrisisModel(Model):
         persons = new[d] + self._spawn_carry
         ppa = max(int(self.scenario.persons_per_agent), 1)
         n_new = int(persons // ppa)
-        weights = self.rules.spawn_weights(d)
-        if n_new == 0 or weights.sum() <= 0:
+        weights = np.ascontiguousarray(self.rules.spawn_weights(d), dtype=np.float64)  # as read, not copied
+        total = float(weights.sum())
+        if n_new == 0 or total <= 0:
             self._spawn_carry = persons
             return
         self._spawn_carry = persons - n_new * ppa
-        ids = np.arange(self.population.n, self.population.n + n_new)
-        cum = np.cumsum(weights / weights.sum())
-        loc = np.minimum(np.searchsorted(cum, rng.uniform_array(self.seed_value, ids, d, rng.SPAWN), side="right"),
-                         len(cum) - 1).astype(np.int32)
-        rows = self.population.add(n_new, agent_type=AgentType.IDP, size=ppa, location=loc, origin=loc,
-                                   status=Status.SELF_SETTLED)
-        self._count_rows(rows, 1)
+        places = np.empty(n_new, dtype=np.int32)
+        spawn_places(np.uint64(self.seed_value), np.uint64(d), self.population.n, weights, total,
+                     np.int8(AgentType.IDP), np.int8(Status.SELF_SETTLED), ppa, places, *self._counts)
+        self.population.add(n_new, agent_type=AgentType.IDP, size=ppa, location=places, origin=places,
+                            status=Status.SELF_SETTLED)
         self.recorder.entered[d] += n_new * ppa
 
     def location_state(self, d: int) -> LocationState:

@@ -14,3 +14,5 @@ B1_2, I4_2, I8_2, F8_2 = (types.Array(t, 2, "C") for t in (boolean, int32, int64
 I8_3, I8_4 = types.Array(int64, 3, "C"), types.Array(int64, 4, "C")
 F8_3 = types.Array(float64, 3, "C")
 B_A3, F_A1, F_A2 = types.Array(boolean, 3, "A"), float64[:], float64[:, :]
+#: a C-contiguous column read only: takes read-only arrays (the Flee rules' spawn table) and writable ones alike
+F8_R = types.Array(float64, 1, "C", readonly=True)
