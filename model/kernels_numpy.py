@@ -339,6 +339,20 @@ def tally(active: np.ndarray, agent_type: np.ndarray, status: np.ndarray, locati
     np.add.at(exits_by_type_status[0], (agent_type[exited], status[exited]), size[exited])
 
 
+
+def spawn_places(seed: int, day: int, first: int, weights: np.ndarray, total: float, agent_type: int, status: int,
+                 size: int, places_out: np.ndarray, by_place_status_type: np.ndarray, exits_by_type_status: np.ndarray,
+                 displaced_by_origin: np.ndarray, row_counts: np.ndarray) -> None:
+    """Twin of `spawning.spawn_places`: the running shares of the weights, the rows' SPAWN draws, NumPy's search
+    clipped to the last place; the new rows counted by `tally` over them alone."""
+    shares = np.cumsum(np.asarray(weights, dtype=np.float64) / total)
+    n = len(places_out)
+    draws = rng.uniform_array_numpy(seed, np.arange(first, first + n), day, rng.SPAWN)
+    places_out[:] = np.minimum(np.searchsorted(shares, draws, side="right"), len(shares) - 1)
+    tally(np.ones(n, dtype=np.bool_), np.full(n, agent_type, dtype=np.int8), np.full(n, status, dtype=np.int8),
+          places_out, places_out, np.full(n, size, dtype=np.int64), by_place_status_type, exits_by_type_status,
+          displaced_by_origin, row_counts)
+
 def return_home(seed: int, day: int, active: np.ndarray, agent_type: np.ndarray, status: np.ndarray,
                 location: np.ndarray, origin: np.ndarray, days_displaced: np.ndarray, size: np.ndarray,
                 return_logit: np.ndarray, time_weight: float, returned_out: np.ndarray, *counts: np.ndarray) -> None:
