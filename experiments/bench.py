@@ -459,7 +459,19 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--thread-stages", type=int, metavar="ROUNDS", default=0,
                     help="each stage's time on two threads and on one, persons runs taking turns in this process for "
                          "ROUNDS rounds (experiments/thread_stages.py; --scale, --days and --seed apply)")
+    ap.add_argument("--side-by-side", metavar="REV", default=None,
+                    help="this checkout against git revision REV, stepping one scenario in turns day by day in this "
+                         "process (experiments/side_by_side.py; --scenario, --scale and --days apply)")
+    ap.add_argument("--scenario", default="persons", help="with --side-by-side: persons, households, mali2012 or "
+                                                           "libya_2011")
     args = ap.parse_args(argv)
+    if args.side_by_side:
+        from .side_by_side import print_comparison, side_by_side
+
+        result = side_by_side(args.side_by_side, args.scenario, scale=args.scale, days=args.days, progress=_progress)
+        print_comparison(result)
+        print(json.dumps(result))
+        return
     if args.thread_stages:
         from .thread_stages import print_stage_table, thread_stages
 
