@@ -20,6 +20,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -71,8 +72,16 @@ def model_factory(package: str, scenario: str, scale: float, days: int | None) -
     flee = REPO.parent / "shared" / "data" / "flee" / "mali2012"  # A's data, for both versions
     overrides = ["scenario=flee", f"scenario.path={flee}", "rules=flee"] if scenario == "mali2012" else []
     cfg = composed(overrides + ([f"sim.days={days}"] if days else []) + ["sim.progress=false"])
-    run.build_model(composed(overrides + ["sim.days=5", "sim.progress=false"])).run()
-    return lambda: run.build_model(cfg)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the scenario's events and operations dated after the short run's 5 days
+        run.build_model(composed(overrides + ["sim.days=5", "sim.progress=false"])).run()
+
+    def build():
+        with warnings.catch_warnings():
+            if days:
+                warnings.simplefilter("ignore")  # as above, after a run shortened by --days
+            return run.build_model(cfg)
+    return build
 
 
 @contextlib.contextmanager
