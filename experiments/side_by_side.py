@@ -68,7 +68,8 @@ def model_factory(package: str, scenario: str, scale: float, days: int | None) -
         persons_per_agent = 1 if scenario == "persons" else 4
         rules = composed([]).rules
         crisis_model(synthetic.haiti_like(persons_per_agent, 0, scale=0.002, days=100), rules, seed=0).run()
-        return lambda: crisis_model(synthetic.haiti_like(persons_per_agent, 0, scale=scale, days=days), rules, seed=0)
+        length = {} if days is None else {"days": days}  # else the scenario's own year
+        return lambda: crisis_model(synthetic.haiti_like(persons_per_agent, 0, scale=scale, **length), rules, seed=0)
     flee = REPO.parent / "shared" / "data" / "flee" / "mali2012"  # A's data, for both versions
     overrides = ["scenario=flee", f"scenario.path={flee}", "rules=flee"] if scenario == "mali2012" else []
     cfg = composed(overrides + ([f"sim.days={days}"] if days else []) + ["sim.progress=false"])

@@ -30,12 +30,13 @@ def _needs_git_checkout() -> None:
 def test_head_against_this_checkout_steps_both_and_compares_their_records(capsys):
     _needs_git_checkout()
     cache_dir = numba_config.CACHE_DIR
-    result = sbs.side_by_side("HEAD", "persons", scale=0.002, days=40)
+    result = sbs.side_by_side("HEAD", "persons", scale=0.002)  # the scenario's own 365 days: recovery and returns
     assert numba_config.CACHE_DIR == cache_dir  # B's import pointed it elsewhere; restored
-    assert result["days"] == 40 and result["revision"] == "HEAD"
+    assert result["days"] == 365 and result["revision"] == "HEAD"
     for part in ("day", "move_agents", "return_home"):
         assert result["a_s"][part] >= 0 and result["b_s"][part] >= 0
     assert result["a_s"]["day"] > result["a_s"]["move_agents"] > 0  # the pass is timed within the day
+    assert result["a_s"]["return_home"] > 0 and result["b_s"]["return_home"] > 0
     assert result["b_over_a"]["day"] > 0
     clean = _git("diff", "--quiet", "HEAD", "--", *sbs.PARTS).returncode == 0
     if clean:  # the same code on both sides: the same records
@@ -56,5 +57,7 @@ def test_an_unknown_revision_or_scenario_is_refused_by_name():
     _needs_git_checkout()
     with pytest.raises(SystemExit, match="no-such-revision"):
         sbs.side_by_side("no-such-revision", "persons", scale=0.002, days=5)
+    with pytest.raises(SystemExit, match="no-such-revision"):
+        sbs.side_by_side("no-such-revision", "mali2012", days=5)
     with pytest.raises(SystemExit, match="expected one of persons, households, mali2012, libya_2011"):
         sbs.side_by_side("HEAD", "nowhere")
