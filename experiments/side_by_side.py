@@ -26,6 +26,9 @@ from pathlib import Path
 
 from numba.core import config as numba_config
 
+from .bench import FLEE_MALI, REPO  # A's checkout, and A's copy of the data for both versions
+from .stage_timer import timed
+
 #: the scenarios a comparison can run: the bench's two synthetic ones, mali2012 under Flee's rules, the default run
 SCENARIOS = ("persons", "households", "mali2012", "libya_2011")
 #: the package's folders, as the checkout holds them
@@ -33,7 +36,6 @@ PARTS = ("model", "experiments", "agents", "configs")
 #: the kernels timed within each day, by their name in `model.kernels`
 KERNELS = ("move_agents", "return_home")
 PACKAGE_B = "crisisflow_side_b"
-REPO = Path(__file__).resolve().parents[1]
 
 
 def unpack_revision(revision: str, into: Path) -> str:
@@ -70,8 +72,7 @@ def model_factory(package: str, scenario: str, scale: float, days: int | None) -
         crisis_model(synthetic.haiti_like(persons_per_agent, 0, scale=0.002, days=100), rules, seed=0).run()
         length = {} if days is None else {"days": days}  # else the scenario's own year
         return lambda: crisis_model(synthetic.haiti_like(persons_per_agent, 0, scale=scale, **length), rules, seed=0)
-    flee = REPO.parent / "shared" / "data" / "flee" / "mali2012"  # A's data, for both versions
-    overrides = ["scenario=flee", f"scenario.path={flee}", "rules=flee"] if scenario == "mali2012" else []
+    overrides = ["scenario=flee", f"scenario.path={FLEE_MALI}", "rules=flee"] if scenario == "mali2012" else []
     cfg = composed(overrides + ([f"sim.days={days}"] if days else []) + ["sim.progress=false"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the scenario's events and operations dated after the short run's 5 days
@@ -90,18 +91,8 @@ def timed_kernels(package: str, seconds: dict[str, float]) -> Iterator[None]:
     """Within the block, the seconds in each of `package`'s KERNELS add up in `seconds`."""
     kernels = importlib.import_module(f"{package}.model.kernels")
     originals = {name: getattr(kernels, name) for name in KERNELS}
-
-    def timer(name: str, function):
-        def timed(*args):
-            t0 = time.perf_counter()
-            try:
-                return function(*args)
-            finally:
-                seconds[name] += time.perf_counter() - t0
-        return timed
-
     for name, function in originals.items():
-        setattr(kernels, name, timer(name, function))
+        setattr(kernels, name, timed(function, name, seconds))
     try:
         yield
     finally:
@@ -125,17 +116,17 @@ def side_by_side(revision: str, scenario: str = "persons", scale: float = 1.0, d
         try:
             say(f"B: {revision}, unpacked; compiling its kernels (about a minute) ...")
             make_b = model_factory(package_b, scenario, scale, days)
-            versions = {"a": ("crisisflow", make_a()), "b": (package_b, make_b())}
-            seconds = {tag: {"day": 0.0, **{name: 0.0 for name in KERNELS}} for tag in versions}
-            n_days = versions["a"][1].days
+            models = {"a": make_a(), "b": make_b()}
+            seconds = {tag: {"day": 0.0, **{name: 0.0 for name in KERNELS}} for tag in models}
+            n_days = models["a"].days
             say(f"stepping {n_days} days in turns ...")
             with timed_kernels("crisisflow", seconds["a"]), timed_kernels(package_b, seconds["b"]):
                 for day in range(n_days):
                     for tag in ("a", "b") if day % 2 == 0 else ("b", "a"):
                         t0 = time.perf_counter()
-                        versions[tag][1].step()
+                        models[tag].step()
                         seconds[tag]["day"] += time.perf_counter() - t0
-            digests = {tag: model.recorder.digest() for tag, (_, model) in versions.items()}
+            digests = {tag: model.recorder.digest() for tag, model in models.items()}
         finally:
             # B's import replaced process-wide settings of A's: Numba's cache folder, and the config schemas and
             # resolver in Hydra's ConfigStore and OmegaConf (`model.config.register_configs`)

@@ -27,9 +27,10 @@ MODEL_FUNCTIONS = ("admit", "queue_slots", "gated_locations", "place_with_hosts"
 KERNELS = ("choice_tables", "move_agents", "return_home", "tally", "count_rows")
 
 
-def _timed(function, name: str, seconds: dict[str, float], cpu_seconds: dict[str, float] | None):
+def timed(function, name: str, seconds: dict[str, float], cpu_seconds: dict[str, float] | None = None):
+    """`function`, adding the wall seconds of each call to seconds[name] (and its CPU seconds to cpu_seconds[name])."""
     @functools.wraps(function)
-    def timed(*args, **kwargs):
+    def wrapper(*args, **kwargs):
         t0, c0 = time.perf_counter(), time.process_time() if cpu_seconds is not None else 0.0
         try:
             return function(*args, **kwargs)
@@ -37,7 +38,7 @@ def _timed(function, name: str, seconds: dict[str, float], cpu_seconds: dict[str
             seconds[name] += time.perf_counter() - t0
             if cpu_seconds is not None:
                 cpu_seconds[name] = cpu_seconds.get(name, 0.0) + time.process_time() - c0
-    return timed
+    return wrapper
 
 
 @contextlib.contextmanager
@@ -53,7 +54,7 @@ def stage_times(model, cpu_seconds: dict[str, float] | None = None) -> Iterator[
     def patch(owner, name: str, label: str) -> None:
         original = getattr(owner, name)
         patched.append((owner, name, original))
-        setattr(owner, name, _timed(original, label, seconds, cpu_seconds))
+        setattr(owner, name, timed(original, label, seconds, cpu_seconds))
 
     for name in MODEL_METHODS:
         patch(type(model), name, name)
