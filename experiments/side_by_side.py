@@ -36,6 +36,8 @@ PARTS = ("model", "experiments", "agents", "configs")
 #: the kernels timed within each day, by their name in `model.kernels`
 KERNELS = ("move_agents", "return_home")
 PACKAGE_B = "crisisflow_side_b"
+#: how a config names a class of the package for Hydra to instantiate
+TARGET_A = "_target_: crisisflow."
 
 
 def unpack_revision(revision: str, into: Path) -> str:
@@ -51,6 +53,12 @@ def unpack_revision(revision: str, into: Path) -> str:
         # the archive is this checkout's own; the "data" filter where this Python has it (3.11.4 on)
         tar.extractall(root, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
     (root / "__init__.py").write_text('"""crisisflow at another revision, for `experiments.side_by_side`."""\n')
+    # the operations' configs name their classes by module (`_target_: crisisflow.model.policies...`): B's must be
+    # B's own, or B's model would run A's operations
+    for config in (root / "configs").rglob("*.yaml"):
+        text = config.read_text()
+        if TARGET_A in text:
+            config.write_text(text.replace(TARGET_A, f"_target_: {PACKAGE_B}."))
     return PACKAGE_B
 
 

@@ -53,6 +53,15 @@ def test_head_against_this_checkout_steps_both_and_compares_their_records(capsys
     assert OmegaConf.get_type(schema).__module__.startswith("crisisflow.model")
 
 
+def test_the_revision_runs_its_own_operations(tmp_path):
+    """B's configs name B's operation classes: a model of B with A's operations would compare A with itself."""
+    _needs_git_checkout()
+    package = sbs.unpack_revision("HEAD", tmp_path)
+    configs = list((tmp_path / package / "configs").rglob("*.yaml"))
+    targets = [line for config in configs for line in config.read_text().splitlines() if "_target_:" in line]
+    assert targets and all(f"_target_: {package}.model.policies." in line for line in targets)
+
+
 def test_an_unknown_revision_or_scenario_is_refused_by_name():
     _needs_git_checkout()
     with pytest.raises(SystemExit, match="no-such-revision"):
