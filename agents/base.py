@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numbers
 
-from ..model.codes import AgentType, Status
+from ..model.codes import EXIT_STATUSES, HOME_STATUSES, AgentType, Status
 from ..model.mesa_core import Agent, Model
-from ..model.population import MOST_DAYS, SCHEMA
+from ..model.population import MOST_DAYS, SCHEMA, days_displaced
 
 
 class ArrayField:
@@ -42,7 +42,7 @@ _INDEX_BOUNDS = {
     "status": lambda model: (0, len(Status)),
     "nationality": lambda model: (-1, len(model.scenario.nationalities)),
     "size": lambda model: (1, 2**31),
-    "days_displaced": lambda model: (0, MOST_DAYS + 1),
+    "displaced_since": lambda model: (-MOST_DAYS - 1, MOST_DAYS + 1),
     "wait_days": lambda model: (0, 2**31),
 }
 
@@ -66,6 +66,27 @@ class ArrayAgent(Agent):
             raise AttributeError(f"{type(self).__name__} row {self.row}: agent_type is the class of the agent; "
                                  "the model changes a row's type (model.population.agent_type)")
         super().__setattr__(name, value)
+
+    @property
+    def displaced(self) -> bool:
+        """Whether the agent is displaced now: in the network, neither at home nor gone from it."""
+        return bool(self.active) and self.status not in HOME_STATUSES and self.status not in EXIT_STATUSES
+
+    @property
+    def days_displaced(self) -> int:
+        """Days the agent has been displaced, through the last day run (`model.population.days_displaced`); 0 where
+        it is not displaced now."""
+        if not self.displaced:
+            return 0
+        return int(days_displaced(self.displaced_since, self.model.last_pass_day))
+
+    @days_displaced.setter
+    def days_displaced(self, days: int) -> None:
+        """Count the agent displaced for `days` days through the last day run (its `displaced_since` moves)."""
+        if not (isinstance(days, numbers.Integral) and 0 <= days <= MOST_DAYS):
+            raise ValueError(f"{type(self).__name__} row {self.row}: days_displaced = {days!r}; expected an integer "
+                             f"from 0 to {MOST_DAYS}")
+        self.displaced_since = self.model.last_pass_day - int(days)
 
     @property
     def status_name(self) -> str:

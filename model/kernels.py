@@ -332,7 +332,7 @@ MAX_LEGS = 4
 
 
 @njit(cache=True, inline="always")
-def _journey(i, seed, day, s, agent_type, size, status, location, origin, days_displaced, wait_days,
+def _journey(i, seed, day, s, agent_type, size, status, location, origin, displaced_since, wait_days,
              path, path_pos, link_km_left, has_documents, p_continue, choice, travel, flows, crossings, displaced):
     """The day of agent i, who is on the move or has just decided to leave (status s): choose a path if it is
     leaving, travel within the day's budget, arrive, and move on from towns reached with distance left.
@@ -356,7 +356,7 @@ def _journey(i, seed, day, s, agent_type, size, status, location, origin, days_d
         if at_home:
             displaced[t] += size[i]
             origin[i] = loc
-            days_displaced[i] = 0
+            displaced_since[i] = np.int16(day)  # its days displaced are counted from today's pass on
             wait_days[i] = 0
             agent_type[i] = t_move
             t = t_move
@@ -506,14 +506,12 @@ def _coarse_words(block_rows):
 
 
 @njit(cache=True, inline="always")
-def _mark_block(act, typ, st, coarse, displaced_days, thresholds, mark):
-    """On vector lanes, over a block's rows: the day counted for the displaced, and the rows that may act marked:
-    a row may leave where its coarse byte is under its group's threshold (`_coarse_threshold` of its quiet bound);
-    the rows on the move or listed act whatever their draw."""
+def _mark_block(act, typ, st, coarse, thresholds, mark):
+    """On vector lanes, over a block's rows: the rows that may act marked: a row may leave where its coarse byte is
+    under its group's threshold (`_coarse_threshold` of its quiet bound); the rows on the move or listed act
+    whatever their draw."""
     for j in range(act.shape[0]):
-        s = st[j]
-        displaced_days[j] += np.int16(act[j] & (s > _LAST_HOME) & (s < _FIRST_EXIT))
-        mark[j] = act[j] & (np.int32(coarse[j]) < _bound(s, typ[j], thresholds, np.int32(256), np.int32(0)))
+        mark[j] = act[j] & (np.int32(coarse[j]) < _bound(st[j], typ[j], thresholds, np.int32(256), np.int32(0)))
 
 
 @njit(cache=True, inline="always")
@@ -641,7 +639,7 @@ def count_row(sign, i, active, agent_type, status, location, origin, size, count
            I8_4, I8_3, I8_2, I8_2, boolean, types.Array(int64, 2, "A")),
       parallel=True, cache=True)
 def move_agents(seed, day,
-                active, agent_type, size, status, location, origin, days_displaced, wait_days,
+                active, agent_type, size, status, location, origin, displaced_since, wait_days,
                 path, path_pos, link_km_left, cleared, has_documents,
                 p_depart, p_continue, choice_cum, choice_total, choice_last, speed,
                 path_start, path_nedges, path_edges,
@@ -675,7 +673,7 @@ def move_agents(seed, day,
 
     Most rows have nothing to do on most days: at home or in a site, their draw to leave is above the highest
     probability to leave of their type and status group (`_quiet_bounds`). A first loop over a block, on vector lanes,
-    reads every row's coarse draw (below), counts the day for the displaced and marks the rows that may act; the marked
+    reads every row's coarse draw (below) and marks the rows that may act; the marked
     rows are picked without a branch, and only they take the row-by-row path. On the Haiti-like persons scenario, per
     day on two threads, against one row-by-row loop over every row (medians of 15 on the same states, with the marks
     first kept in the draws): 2.8 against 4.8 ms on day 3 (nobody may leave yet), 13.7 against 13.9 on day 40 (64% of
@@ -684,6 +682,13 @@ def move_agents(seed, day,
     0.39 against 0.43 s; but mali2012 under Flee's rules 0.210 against 0.187 s: every status group has a place with a
     probability of 1 there, so every row was marked and the marking was overhead (a whole-day fallback to the single
     loop won half of that back and cost the other scenarios 3-4%).
+
+    The first loop once also counted the day for every displaced row (two bytes read and written a row, every day);
+    a row keeps the day its displacement is counted from instead (`displaced_since`, set where it leaves home), and
+    the returns and operations take it from the day. Side by side, this checkout against the count (two versions
+    taking turns day by day in one process, identical records, an Intel instance of 2026-12-02): persons 4.86 ->
+    4.74 s a run (this pass 2.53 -> 2.42), households 2.51 -> 2.41 (0.81 -> 0.76), libya_2011 1.58 -> 1.54,
+    mali2012 0.380 -> 0.373.
 
     The bounds are taken over the places where someone of the type stands in the status, as the day's kept
     counts say (where they are `counts_current`: nothing outside the stages changed rows since they were last
@@ -749,11 +754,10 @@ def move_agents(seed, day,
             lo, hi = chunk_bounds(chunk, n)
             # the block's rows as views indexed from 0 (see the module docstring)
             act, typ, st, loc = active[lo:hi], agent_type[lo:hi], status[lo:hi], location[lo:hi]
-            displaced_days = days_displaced[lo:hi]
             coarse = _coarse_block(seed, day, rng.LEAVE, lo, hi, words)
-            # on vector lanes: the day counted for the displaced, the rows that may act marked (under their
-            # threshold a row may leave; the rows on the move or listed act whatever their draw)
-            _mark_block(act, typ, st, coarse, displaced_days, thresholds, mark)
+            # on vector lanes: the rows that may act marked (under their threshold a row may leave; the rows on
+            # the move or listed act whatever their draw)
+            _mark_block(act, typ, st, coarse, thresholds, mark)
             n_picked = (_picked(mark, hi - lo, picked) if many_marked
                         else _picked_sparse(mark, hi - lo, picked, word_list))
             # the block's lists: one spare slot per block (see below)
@@ -789,7 +793,7 @@ def move_agents(seed, day,
                 i = lo + np.int64(leaving[k])
                 count_row(-1, i, active, agent_type, status, location, origin, size, counts, exits, by_origin, rows)
                 _journey(np.uint64(i), seed, day, st[np.uint64(leaving[k])], agent_type, size, status, location,
-                         origin, days_displaced, wait_days, path, path_pos, link_km_left, has_documents, p_continue,
+                         origin, displaced_since, wait_days, path, path_pos, link_km_left, has_documents, p_continue,
                          (choice_cum, choice_total, choice_last, path_start),
                          (cleared, active, speed, path_nedges, path_edges, edge_to, edge_km, edge_mode,
                           edge_border, edge_open, border_allowed, loc_kind, loc_gated, loc_country),
@@ -879,9 +883,9 @@ def _returnable(s):
 
 
 @njit(cache=True, inline="always")
-def _goes_home(j, row, seed, day, s, status, location, origin, days_displaced, return_logit, time_weight,
+def _goes_home(j, row, seed, day, s, status, location, origin, displaced_since, return_logit, time_weight,
                months_term, coarse):
-    """Recovery, for an active row with status s, at j in the block's views `status` .. `days_displaced` (`row`
+    """Recovery, for an active row with status s, at j in the block's views `status` .. `displaced_since` (`row`
     in the population): a displaced agent in a site, hosted, self-settled or queued goes home with a daily logit
     probability (see `return_home`); True if it went. `coarse`: the row's coarse byte of its draw (`rng.below`)."""
     if not _returnable(s):
@@ -889,7 +893,7 @@ def _goes_home(j, row, seed, day, s, status, location, origin, days_displaced, r
     o = origin[j]
     if o < 0:
         return False
-    d = days_displaced[j]
+    d = day - np.int64(displaced_since[j])  # days displaced, as of today's movement pass
     x = return_logit[o] - time_weight * (months_term[d] if d < months_term.shape[0] else np.log1p(d / 30.0))
     p = 1.0 / (1.0 + np.exp(-x))
     if rng.below(coarse, p, seed, row, day, rng.RETURN):
@@ -925,7 +929,7 @@ def _bit_count(x):
 
 @njit(void(int64, int64, B1, I1, I1, I4, I4, I2, I4, F_A1, float64, F8, I8, I8_4, I8_3, I8_2, I8_2),
       parallel=True, cache=True)
-def return_home(seed, day, active, agent_type, status, location, origin, days_displaced, size, return_logit,
+def return_home(seed, day, active, agent_type, status, location, origin, displaced_since, size, return_logit,
                 time_weight, months_term, returned_out, by_place_status_type, exits_by_type_status,
                 displaced_by_origin, row_counts):
     """Recovery: displaced agents in sites, hosted, self-settled or queued go home with a daily logit probability.
@@ -953,7 +957,7 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
     new taking turns, medians of 11, identical outputs: 1.83 -> 1.61 ms on one thread, 1.37 -> 1.17 on two); the
     others draw on vector lanes as above.
 
-    The exact test reads origin, place and days displaced of rows far apart there: it asks for those of the row
+    The exact test reads origin, place and the day displaced since of rows far apart there: it asks for those of the row
     ROWS_AHEAD on first (`model.prefetch`). Captured day 250, old and new taking turns (medians of 11, identical
     outputs): 1.34 -> 1.15 ms on two threads, 2.08 -> 1.82 on one; day 120 (dense) within the noise. It asks for
     the size and type a row that goes home is counted with too: on an AMD EPYC, where perf samples put a fifth of
@@ -979,8 +983,8 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
         found_bytes = np.empty(block_rows, dtype=np.uint8)  # or those of its few returnable rows, by position
         while chunk < N_CHUNKS:
             lo, hi = chunk_bounds(chunk, n)
-            act, st, loc, org, displaced_days = (active[lo:hi], status[lo:hi], location[lo:hi], origin[lo:hi],
-                                                 days_displaced[lo:hi])
+            act, st, loc, org, since = (active[lo:hi], status[lo:hi], location[lo:hi], origin[lo:hi],
+                                                 displaced_since[lo:hi])
             # the block's statuses eight to a word from its first row at a multiple of eight; the rows before it
             # and after the last whole word one by one
             head = min((8 - lo % 8) % 8, hi - lo)
@@ -1023,13 +1027,13 @@ def return_home(seed, day, active, agent_type, status, location, origin, days_di
                 if k + ROWS_AHEAD < n_picked:  # the columns of the row ROWS_AHEAD on (`model.prefetch`)
                     ahead = picked[k + ROWS_AHEAD]
                     prefetch(org, ahead)
-                    prefetch(displaced_days, ahead)
+                    prefetch(since, ahead)
                     prefetch(loc, ahead)
                     prefetch(size, lo + np.int64(ahead))
                     prefetch(agent_type, lo + np.int64(ahead))
                 j = picked[k]
                 s, at = st[j], loc[j]
-                if _goes_home(j, lo + j, seed, day, s, st, loc, org, displaced_days, return_logit, time_weight,
+                if _goes_home(j, lo + j, seed, day, s, st, loc, org, since, return_logit, time_weight,
                               months_term, coarse[j]):
                     sz, t = size[lo + j], agent_type[lo + j]
                     returned += sz
@@ -1134,7 +1138,7 @@ def count_population_rows(pop, rows: np.ndarray, sign: int, counts: tuple[np.nda
 @njit(void(B1, I1, I1, I4, I4, I4, I8_4, I8_3, I8_2, I8_2,
            boolean, int64, int64, I2, F_A1, float64, F8, I8), parallel=True, cache=True)
 def tally(active, agent_type, status, location, origin, size, by_place_status_type, exits_by_type_status,
-          displaced_by_origin, row_counts, returning, seed, day, days_displaced, return_logit, time_weight,
+          displaced_by_origin, row_counts, returning, seed, day, displaced_since, return_logit, time_weight,
           months_term, returned_out):
     """The day's counts, by thread: persons by (place, status, type) for the active rows, persons by (type,
     status) for the rows that left the network (crossed a border, evacuated, resettled: cumulative exits),
@@ -1167,7 +1171,7 @@ def tally(active, agent_type, status, location, origin, size, by_place_status_ty
             lo, hi = chunk_bounds(chunk, n)
             act, typ, st, loc, org, sizes = (active[lo:hi], agent_type[lo:hi], status[lo:hi], location[lo:hi],
                                              origin[lo:hi], size[lo:hi])
-            displaced_days = days_displaced[lo:hi]  # read only when returning
+            since = displaced_since[lo:hi]  # read only when returning
             # the block's coarse draws to go home; none (an empty view, of the same type) on a day without returns
             coarse = _coarse_block(seed, day, rng.RETURN, lo, hi if returning else lo, draw_words)
             alive = 0
@@ -1176,7 +1180,7 @@ def tally(active, agent_type, status, location, origin, size, by_place_status_ty
                 s = st[j]
                 if act[j]:
                     sz = sizes[j]
-                    if returning and _goes_home(j, lo + j, seed, day, s, st, loc, org, displaced_days, return_logit,
+                    if returning and _goes_home(j, lo + j, seed, day, s, st, loc, org, since, return_logit,
                                                 time_weight, months_term, coarse[j]):
                         s = _RETURNED
                         returned += sz

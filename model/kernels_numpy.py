@@ -29,7 +29,7 @@ _RETURNABLE = np.array([Status.IN_SITE, Status.HOSTED, Status.SELF_SETTLED, Stat
 
 def move_agents(seed: int, day: int,
                 active: np.ndarray, agent_type: np.ndarray, size: np.ndarray, status: np.ndarray,
-                location: np.ndarray, origin: np.ndarray, days_displaced: np.ndarray, wait_days: np.ndarray,
+                location: np.ndarray, origin: np.ndarray, displaced_since: np.ndarray, wait_days: np.ndarray,
                 path: np.ndarray, path_pos: np.ndarray, link_km_left: np.ndarray, cleared: np.ndarray,
                 has_documents: np.ndarray,
                 p_depart: np.ndarray, p_continue: np.ndarray, pull: np.ndarray, dist_power: np.ndarray,
@@ -47,7 +47,7 @@ def move_agents(seed: int, day: int,
     the self-settled rows at hostable places, block by block as the kernel does, the queued waiting another day
     where `waits_counted`. `counts` (`tally`'s four outputs) change by what the day's moves changed."""
     with _kept_counts(counts, active, agent_type, status, location, origin, size):
-        _move_agents(seed, day, active, agent_type, size, status, location, origin, days_displaced, wait_days, path,
+        _move_agents(seed, day, active, agent_type, size, status, location, origin, displaced_since, wait_days, path,
                      path_pos, link_km_left, cleared, has_documents, p_depart, p_continue, pull, dist_power,
                      border_penalty, speed, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses,
                      edge_to, edge_km, edge_mode, edge_border, edge_open, border_allowed, loc_kind, loc_gated,
@@ -72,16 +72,13 @@ def _kept_counts(counts: tuple[np.ndarray, ...], active: np.ndarray, agent_type:
         kept[0] += a[0] - b[0]
 
 
-def _move_agents(seed, day, active, agent_type, size, status, location, origin, days_displaced, wait_days, path,
+def _move_agents(seed, day, active, agent_type, size, status, location, origin, displaced_since, wait_days, path,
                  path_pos, link_km_left, cleared, has_documents, p_depart, p_continue, pull, dist_power,
                  border_penalty, speed, path_start, path_end, path_nedges, path_edges, path_cost, path_crosses,
                  edge_to, edge_km, edge_mode, edge_border, edge_open, border_allowed, loc_kind, loc_gated,
                  loc_country, loc_hostable, waits_counted, stranded_after, flows_out, crossings_out, displaced_out,
                  row_lists, list_counts) -> None:
     rows = np.nonzero(active & ~np.isin(status, _EXIT_STATUSES))[0]
-    displaced = ~np.isin(status[rows], _HOME_STATUSES)
-    days_displaced[rows[displaced]] += 1
-
     leavers = _depart(seed, day, rows[status[rows] != Status.ON_THE_MOVE], agent_type, status, location, p_depart)
     at_home = np.isin(status[leavers], _HOME_STATUSES)
     docs = has_documents[leavers].astype(np.int64)
@@ -91,8 +88,8 @@ def _move_agents(seed, day, active, agent_type, size, status, location, origin, 
                      path_edges, path_cost, path_crosses, dist_power, border_penalty, edge_open, edge_border,
                      border_allowed)
     status[leavers[(choice < 0) & at_home]] = Status.TRAPPED
-    _leave_home(leavers[(choice >= 0) & at_home], agent_type, size, location, origin, days_displaced, wait_days,
-                displaced_out[0])
+    _leave_home(day, leavers[(choice >= 0) & at_home], agent_type, size, location, origin, displaced_since,
+                wait_days, displaced_out[0])
     _start(leavers[choice >= 0], choice[choice >= 0], status, path, path_pos, link_km_left, path_edges, edge_km)
 
     movers = rows[status[rows] == Status.ON_THE_MOVE]
@@ -213,12 +210,12 @@ def _choose(loc: np.ndarray, t: np.ndarray, docs: np.ndarray, draws: np.ndarray,
     return np.where(best > -np.inf, lo + pick, -1)
 
 
-def _leave_home(rows: np.ndarray, agent_type: np.ndarray, size: np.ndarray, location: np.ndarray,
-                origin: np.ndarray, days_displaced: np.ndarray, wait_days: np.ndarray, displaced: np.ndarray) -> None:
-    """Leavers from home are newly displaced (counted by type at home); host households become IDPs."""
+def _leave_home(day: int, rows: np.ndarray, agent_type: np.ndarray, size: np.ndarray, location: np.ndarray,
+                origin: np.ndarray, displaced_since: np.ndarray, wait_days: np.ndarray, displaced: np.ndarray) -> None:
+    """Leavers from home are newly displaced (counted by type at home) from today; host households become IDPs."""
     np.add.at(displaced, agent_type[rows], size[rows])
     origin[rows] = location[rows]
-    days_displaced[rows] = 0
+    displaced_since[rows] = day
     wait_days[rows] = 0
     agent_type[rows[agent_type[rows] == AgentType.HOST_HOUSEHOLD]] = AgentType.IDP
 
@@ -318,7 +315,7 @@ def _arrive(rows: np.ndarray, status: np.ndarray, location: np.ndarray, path: np
 def tally(active: np.ndarray, agent_type: np.ndarray, status: np.ndarray, location: np.ndarray,
           origin: np.ndarray, size: np.ndarray, by_place_status_type: np.ndarray, exits_by_type_status: np.ndarray,
           displaced_by_origin: np.ndarray, row_counts: np.ndarray, returning: bool = False, seed: int = 0,
-          day: int = 0, days_displaced: np.ndarray | None = None, return_logit: np.ndarray | None = None,
+          day: int = 0, displaced_since: np.ndarray | None = None, return_logit: np.ndarray | None = None,
           time_weight: float = 0.0, returned_out: np.ndarray | None = None) -> None:
     """Twin of `kernels.tally`: the day's counts, all in block row 0; row_counts[0] = (active rows, rows in sites).
 
@@ -327,7 +324,7 @@ def tally(active: np.ndarray, agent_type: np.ndarray, status: np.ndarray, locati
     day's returns (`return_home`) come first.
     """
     if returning:
-        _return_home(seed, day, active, status, location, origin, days_displaced, size, return_logit, time_weight,
+        _return_home(seed, day, active, status, location, origin, displaced_since, size, return_logit, time_weight,
                      returned_out)
     exited = ~active & np.isin(status, _EXIT_STATUSES)
     a = active
@@ -354,20 +351,21 @@ def spawn_places(seed: int, day: int, first: int, weights: np.ndarray, total: fl
           displaced_by_origin, row_counts)
 
 def return_home(seed: int, day: int, active: np.ndarray, agent_type: np.ndarray, status: np.ndarray,
-                location: np.ndarray, origin: np.ndarray, days_displaced: np.ndarray, size: np.ndarray,
+                location: np.ndarray, origin: np.ndarray, displaced_since: np.ndarray, size: np.ndarray,
                 return_logit: np.ndarray, time_weight: float, returned_out: np.ndarray, *counts: np.ndarray) -> None:
     """Twin of `kernels.return_home`: settled or queued displaced agents go home with a daily logit probability;
     `counts` (`tally`'s four outputs, if given) change by what the returns changed."""
     with _kept_counts(counts, active, agent_type, status, location, origin, size):
-        _return_home(seed, day, active, status, location, origin, days_displaced, size, return_logit, time_weight,
+        _return_home(seed, day, active, status, location, origin, displaced_since, size, return_logit, time_weight,
                      returned_out)
 
 
-def _return_home(seed, day, active, status, location, origin, days_displaced, size, return_logit, time_weight,
+def _return_home(seed, day, active, status, location, origin, displaced_since, size, return_logit, time_weight,
                  returned_out) -> None:
     rows = np.nonzero(active & np.isin(status, _RETURNABLE) & (origin >= 0))[0]
     o = origin[rows]
-    x = return_logit[o] - time_weight * np.log1p(days_displaced[rows] / 30.0)
+    days = day - displaced_since[rows].astype(np.int64)  # days displaced, as of today's movement pass
+    x = return_logit[o] - time_weight * np.log1p(days / 30.0)
     with np.errstate(over="ignore"):
         p = 1.0 / (1.0 + np.exp(-x))
     back = rows[rng.below_numpy(seed, rows, day, rng.RETURN, p)]

@@ -83,8 +83,11 @@ class CrisisModel(Model):
         self.days = scenario.timeline.days
         if self.days > MOST_DAYS:
             raise InputError(f"scenario {scenario.name}", f"the run is {self.days:,} days long; expected at most "
-                             f"{MOST_DAYS:,} (a row's days displaced are counted in 16 bits)", key="sim.days")
+                             f"{MOST_DAYS:,} (the day a row's displacement began is kept in 16 bits)", key="sim.days")
         self.day = 0
+        #: the last day whose movement pass ran: days displaced are counted through it
+        #: (`model.population.days_displaced`)
+        self.last_pass_day = -1
         self.phase = int(scenario.timeline.phase[0])
         self.rules_cfg = rules_cfg
         self.rules = build_rules(rules_cfg, scenario)
@@ -319,7 +322,7 @@ class CrisisModel(Model):
         spawn_places(np.uint64(self.seed_value), np.uint64(d), self.population.n, weights, total,
                      np.int8(AgentType.IDP), np.int8(Status.SELF_SETTLED), ppa, places, *self._counts)
         self.population.add(n_new, agent_type=AgentType.IDP, size=ppa, location=places, origin=places,
-                            status=Status.SELF_SETTLED)
+                            status=Status.SELF_SETTLED, displaced_since=d - 1)  # today's pass counts their first day
         self.recorder.entered[d] += n_new * ppa
 
     def location_state(self, d: int) -> LocationState:
@@ -359,13 +362,14 @@ class CrisisModel(Model):
         with _numba_threads(threads):
             kernels.move_agents(
                 self.seed_value, d, pop.active, pop.agent_type, pop.size, pop.status, pop.location, pop.origin,
-                pop.days_displaced, pop.wait_days, pop.path, pop.path_pos, pop.link_km_left, pop.cleared,
+                pop.displaced_since, pop.wait_days, pop.path, pop.path_pos, pop.link_km_left, pop.cleared,
                 pop.has_documents, np.ascontiguousarray(tables.p_depart), tables.p_continue, cum, total, last,
                 st.speed, paths.start_indptr, paths.n_edges, paths.edges,
                 net.edge_to, net.edge_km, net.edge_mode, net.edge_border, self.edge_open, tables.border_allowed,
                 net.kind, gated, net.country, hosts, gated.any(), self.scenario.stranded_after_days, flows, crossings,
                 displaced, self._row_lists, counts, *self._counts,
                 self._counts_current(), self._type_status)
+        self.last_pass_day = d
         rec = self.recorder
         if rec.flows is not None:
             rec.flows[d] = flows.sum(axis=0)
@@ -422,7 +426,7 @@ class CrisisModel(Model):
         returned = np.zeros(kernels.N_PARTIALS, dtype=np.int64)
         pop = self.population
         kernels.return_home(self.seed_value, d, pop.active, pop.agent_type, pop.status, pop.location, pop.origin,
-                            pop.days_displaced, pop.size, self._return_logit(d), self._return_weights[3],
+                            pop.displaced_since, pop.size, self._return_logit(d), self._return_weights[3],
                             self._months_term, returned, *self._counts)
         self.recorder.returned[d] = returned.sum()
 
@@ -459,7 +463,7 @@ class CrisisModel(Model):
         if returning:
             d, logit, time_weight = returns_on, self._return_logit(returns_on), self._return_weights[3]
         kernels.tally(pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size, *self._counts,
-                      returning, self.seed_value, d, pop.days_displaced, logit, time_weight, self._months_term,
+                      returning, self.seed_value, d, pop.displaced_since, logit, time_weight, self._months_term,
                       returned)
         if returning:
             self.recorder.returned[d] = returned.sum()

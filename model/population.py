@@ -24,9 +24,12 @@ SCHEMA: dict[str, tuple[type, object]] = {
     "location": (np.int32, -1),  # last location reached
     "origin": (np.int32, -1),  # where the agent lived before displacement
     "nationality": (np.int16, -1),  # index into the scenario's nationalities; -1: national of the crisis country
-    # 16 bits: the movement pass adds a day to every displaced row daily, and half the bytes it reads and writes
-    # there made the persons scenario's pass 8% faster (experiments/SPEED.md); a run is at most MOST_DAYS long
-    "days_displaced": (np.int16, 0),
+    # the day a row's displacement is counted from: after the movement pass of day d, a displaced row (active,
+    # status between the home statuses and the exits) has been displaced d - displaced_since days (see
+    # `days_displaced`). Leaving home sets it to that day; -1, the default, counts from day 0 (rows displaced
+    # from the start). Kept instead of a count that the pass added a day to for every displaced row daily
+    # (experiments/SPEED.md). 16 bits: a run is at most MOST_DAYS long
+    "displaced_since": (np.int16, -1),
     "wait_days": (np.int32, 0),  # days in the current queue
     "path": (np.int32, -1),  # candidate path being travelled (PathTable row); -1: none
     "path_pos": (np.int8, 0),  # edges of the path already travelled
@@ -40,8 +43,15 @@ SCHEMA: dict[str, tuple[type, object]] = {
 }
 
 
-#: the longest run: a row's days displaced, counted once a day, must fit its field
-MOST_DAYS = int(np.iinfo(SCHEMA["days_displaced"][0]).max)
+#: the longest run: the day a row's displacement began must fit its field
+MOST_DAYS = int(np.iinfo(SCHEMA["displaced_since"][0]).max)
+
+
+def days_displaced(displaced_since: np.ndarray, last_pass_day: int) -> np.ndarray:
+    """Days displaced of rows whose displacement is counted from `displaced_since`, as of the movement pass of
+    `last_pass_day` (`CrisisModel.last_pass_day`): the pass of each day from the first counts it. Meaningful for
+    the rows displaced now (see `SCHEMA`)."""
+    return last_pass_day - np.asarray(displaced_since, dtype=np.int64)
 
 #: the fields the model's daily counts read (`kernels.tally`): see `Population.views_out`
 COUNTED_FIELDS = frozenset({"active", "agent_type", "size", "status", "location", "origin"})

@@ -51,7 +51,7 @@ def full_count(model: CrisisModel) -> dict[str, np.ndarray]:
                rows=np.zeros((kernels.N_PARTIALS, 2), dtype=np.int64))
     with pop.tracking(False):
         kernels.tally(pop.active, pop.agent_type, pop.status, pop.location, pop.origin, pop.size, *out.values(),
-                      False, 0, 0, pop.days_displaced, np.zeros(L), 0.0, np.zeros(1), np.zeros(kernels.N_PARTIALS,
+                      False, 0, 0, pop.displaced_since, np.zeros(L), 0.0, np.zeros(1), np.zeros(kernels.N_PARTIALS,
                                                                                                 dtype=np.int64))
     return {k: v.sum(axis=0) for k, v in out.items()}
 

@@ -16,11 +16,11 @@ from crisisflow.model import kernels, kernels_numpy
 from crisisflow.model.admission import gated_locations
 from crisisflow.model.codes import HOME_STATUSES, N_STATUS, N_TYPE, AgentType, LocationKind, RouteMode, Status
 from crisisflow.model.network import LocationTable, Network, PathTable, RouteTable, build_network, enumerate_paths
-from crisisflow.model.population import SCHEMA
+from crisisflow.model.population import SCHEMA, days_displaced
 from crisisflow.model.rules import path_crosses_border
 
 IMPLS = {"numba": kernels, "numpy": kernels_numpy}
-STATE = ("active", "agent_type", "size", "status", "location", "origin", "days_displaced", "wait_days", "path",
+STATE = ("active", "agent_type", "size", "status", "location", "origin", "displaced_since", "wait_days", "path",
          "path_pos", "link_km_left", "cleared", "has_documents")
 SEED = 20240611
 #: queued rows are stranded after this many days (the movement pass counts their waits on two days out of three)
@@ -100,7 +100,7 @@ def random_population(rs: np.random.Generator, world: World, n: int) -> dict[str
     st["status"][:] = rs.integers(0, N_STATUS, n)
     st["location"][:] = rs.choice(home, n)
     st["origin"][:] = np.where(rs.random(n) < 0.2, -1, rs.choice(home, n))
-    st["days_displaced"][:] = rs.integers(0, 200, n)
+    st["displaced_since"][:] = -rs.integers(1, 200, n)  # displaced 1 to 199 days on day 0
     st["wait_days"][:] = rs.integers(0, 10, n)
     st["cleared"][:] = rs.random(n) < 0.3
     st["has_documents"][:] = rs.random(n) < 0.7
@@ -218,6 +218,12 @@ def move(impl, world: World, st: dict, tb: dict, seed: int, day: int,
     return out
 
 
+def months_term_for(st: dict, day: int) -> np.ndarray:
+    """The Numba core's table of the return logit's time term, covering half the rows' days displaced on `day`:
+    both the table and its direct computation past the end meet the twin's log1p."""
+    return kernels.months_displaced_term(int(np.median(days_displaced(st["displaced_since"], day))) + 1)
+
+
 def count(impl, world: World, st: dict, returns: tuple | None = None) -> dict[str, np.ndarray]:
     """One day's tally; with returns = (logit, seed, day), the day's returns decided on the same pass."""
     L = world.net.n_locations
@@ -225,9 +231,9 @@ def count(impl, world: World, st: dict, returns: tuple | None = None) -> dict[st
     logit, seed, day = returns if returns is not None else (np.zeros(L), 0, 0)
     args = (st["active"], st["agent_type"], st["status"], st["location"], st["origin"], st["size"],
             out["by_place"], out["exits"], out["by_origin"], out["rows"], returns is not None, seed, day,
-            st["days_displaced"], logit, 0.7)
+            st["displaced_since"], logit, 0.7)
     if impl is kernels:
-        kernels.tally(*args, kernels.months_displaced_term(int(np.median(st["days_displaced"])) + 1), out["returned"])
+        kernels.tally(*args, months_term_for(st, day), out["returned"])
     else:
         kernels_numpy.tally(*args, out["returned"])
     return out
@@ -235,16 +241,14 @@ def count(impl, world: World, st: dict, returns: tuple | None = None) -> dict[st
 
 def go_home(impl, world: World, st: dict, logit: np.ndarray, seed: int, day: int,
             kept: dict[str, np.ndarray] | None = None) -> np.ndarray:
-    """One day of returns; `kept`, the day's counts, change by what the returns changed. The Numba core reads
-    the time term from a table that covers only part of the days displaced here, so both its table and its direct
-    computation past the end meet the twin's log1p."""
+    """One day of returns; `kept`, the day's counts, change by what the returns changed (the Numba core's time
+    term from `months_term_for`)."""
     returned = np.zeros(kernels.N_PARTIALS, dtype=np.int64)
     kept = zero_counts(world) if kept is None else kept
     args = (seed, day, st["active"], st["agent_type"], st["status"], st["location"], st["origin"],
-            st["days_displaced"], st["size"], logit, 0.7)
+            st["displaced_since"], st["size"], logit, 0.7)
     if impl is kernels:
-        kernels.return_home(*args, kernels.months_displaced_term(int(np.median(st["days_displaced"])) + 1), returned,
-                            *(kept[k] for k in COUNTS))
+        kernels.return_home(*args, months_term_for(st, day), returned, *(kept[k] for k in COUNTS))
     else:
         kernels_numpy.return_home(*args, returned, *(kept[k] for k in COUNTS))
     return returned
@@ -327,7 +331,7 @@ def test_numba_and_numpy_agree_over_days(hops: int, quiet: bool) -> None:
     assert np.any(start["active"] & (now == Status.CROSSED_BORDER) & ~fast["active"])
     assert np.any((now == Status.WAITING) & (fast["path"] >= 0))  # queued mid-path at a crossing point
     assert np.any((now == Status.ON_THE_MOVE) & (fast["link_km_left"] > 0))
-    assert np.any(start["days_displaced"] != fast["days_displaced"])
+    assert np.any(start["displaced_since"] != fast["displaced_since"])  # counted from the day they left home
 
 
 def test_quiet_bounds_take_the_places_held_in_the_threads_summed_counts() -> None:
@@ -432,11 +436,11 @@ def test_returns_agree_with_the_twin_where_few_may_return(time_weight: float) ->
     returned = np.zeros(kernels.N_PARTIALS, dtype=np.int64)
     kept = zero_counts(world)
     kernels.return_home(SEED, 3, *(fast[k] for k in ("active", "agent_type", "status", "location", "origin",
-                                                       "days_displaced", "size")),
+                                                       "displaced_since", "size")),
                         logit, time_weight, kernels.months_displaced_term(400), returned, *(kept[k] for k in COUNTS))
     twin_returned = np.zeros(1, dtype=np.int64)
     kernels_numpy.return_home(SEED, 3, *(twin[k] for k in ("active", "agent_type", "status", "location", "origin",
-                                                            "days_displaced", "size")),
+                                                            "displaced_since", "size")),
                               logit, time_weight, twin_returned)
     assert_same_state(fast, twin, f"after returns with time weight {time_weight}")
     assert returned.sum() == twin_returned.sum() > 0
@@ -659,14 +663,14 @@ def test_travel_three_edges_by_hand(impl) -> None:
     out = move(impl, world, st, tb, SEED, 0)
     assert st["status"][0] == Status.ON_THE_MOVE and st["location"][0] == 2 and st["path_pos"][0] == 2
     assert st["link_km_left"][0] == pytest.approx(50.0, abs=1e-4)
-    assert st["origin"][0] == 0 and st["days_displaced"][0] == 0
+    assert st["origin"][0] == 0 and days_displaced(st["displaced_since"], 0)[0] == 0
     flows = out["flows"].sum(axis=0)
     assert flows[sx] == flows[xy] == 4 and flows.sum() == 8
     assert out["displaced"].sum(axis=0)[AgentType.IDP] == 4
 
     out = move(impl, world, st, tb, SEED, 1)
     assert st["status"][0] == Status.SELF_SETTLED and st["location"][0] == 3
-    assert st["path"][0] == -1 and st["link_km_left"][0] == 0.0 and st["days_displaced"][0] == 1
+    assert st["path"][0] == -1 and st["link_km_left"][0] == 0.0 and days_displaced(st["displaced_since"], 1)[0] == 1
     flows = out["flows"].sum(axis=0)
     assert flows[yz] == 4 and flows.sum() == 4
 

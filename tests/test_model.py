@@ -142,7 +142,7 @@ def _run_default_days(days: int, threads: int) -> CrisisModel:
 
 
 def test_a_run_longer_than_the_days_displaced_can_count_is_refused():
-    """A row's days displaced are counted in 16 bits: a longer run would wrap them round, not fail."""
+    """The day a row's displacement began is kept in 16 bits: a longer run would wrap it round, not fail."""
     from hydra import compose, initialize_config_dir
 
     from crisisflow.experiments.run import CONFIG_DIR, build_model
@@ -163,7 +163,7 @@ def test_same_seed_same_results_on_one_and_two_threads(monkeypatch):
     one, two = _run_default_days(80, 1), _run_default_days(80, 2)
     for name in ("loc_status", "type_status", "flows", "crossings", "evacuated", "returned"):
         assert np.array_equal(getattr(one.recorder, name), getattr(two.recorder, name)), name
-    for field in ("location", "status", "agent_type", "days_displaced"):
+    for field in ("location", "status", "agent_type", "displaced_since"):
         assert np.array_equal(getattr(one.population, field), getattr(two.population, field)), field
 
 
@@ -212,11 +212,20 @@ def test_mesa_faces_read_and_write_the_arrays(default_run):
     assert not model.population.has_documents[agent.row]
     # fields the kernels index tables with take only values inside those tables, and say which
     for field, bad in (("location", -1), ("location", model.network.n_locations), ("status", 13), ("path", -2),
-                       ("origin", 2.5), ("days_displaced", 2**15)):  # 16 bits: 32,768 would wrap round
+                       ("origin", 2.5), ("days_displaced", 2**15), ("days_displaced", -1),
+                       ("displaced_since", 2**15)):  # 16 bits: 32,768 would wrap round
         with pytest.raises(ValueError, match=rf"row {agent.row}: {field} = {bad!r}; expected an integer from"):
             setattr(agent, field, bad)
     assert model.population.location[agent.row] == 3
     agent.origin = -1  # nowhere: allowed
+    # days displaced are counted from the day a displacement began, through the last day run
+    pop = model.population
+    idp = model.agent_at_row(int(np.nonzero(pop.active & (pop.status == Status.IN_SITE))[0][0]))
+    assert idp.displaced and idp.days_displaced == model.last_pass_day - pop.displaced_since[idp.row] > 0
+    idp.days_displaced = 5
+    assert idp.days_displaced == 5 and pop.displaced_since[idp.row] == model.last_pass_day - 5
+    home = model.agent_at_row(int(np.nonzero(pop.active & (pop.status == Status.AT_HOME))[0][0]))
+    assert not home.displaced and home.days_displaced == 0
     # a host household that fled is an IDP now: its face follows its row's type
     fled = np.nonzero(model.population.active & (model.population.agent_type == AgentType.IDP)
                       & (model.population.origin >= 0))[0]

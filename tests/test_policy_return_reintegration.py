@@ -136,13 +136,14 @@ def test_chosen_for_solutions_equals_the_rule_read_in_numpy():
     n, seed, day = 6000, 11, 300
     active = rs.random(n) < 0.9
     status = rs.integers(0, len(Status), n).astype(np.int8)
-    days = rs.integers(0, 400, n).astype(SCHEMA["days_displaced"][0])
+    days = rs.integers(0, 400, n)
+    since = (day - 1 - days).astype(SCHEMA["displaced_since"][0])  # as of yesterday's movement pass
     staying = active & (status > Status.ON_THE_MOVE) & (status < Status.CROSSED_BORDER)
     integrate = staying & (days > 100) & (rng.uniform_array(seed, np.arange(n), day, rng.LOCAL_INTEGRATION) < 0.2)
     resettle = (staying & ~integrate & (days > 200)
                 & (rng.uniform_array(seed, np.arange(n), day, rng.RESETTLEMENT) < 0.3))
-    integrating, resettled = _chosen_for_solutions(active, status, days, 100, 0.2, 200, 0.3, np.uint64(seed),
-                                                   np.uint64(day))
+    integrating, resettled = _chosen_for_solutions(active, status, since, day - 1, 100, 0.2, 200, 0.3,
+                                                   np.uint64(seed), np.uint64(day))
     assert integrate.any() and resettle.any()
     np.testing.assert_array_equal(integrating, np.flatnonzero(integrate))
     np.testing.assert_array_equal(resettled, np.flatnonzero(resettle))

@@ -112,7 +112,7 @@ class EarlyWarning(Policy):
             host = pop.agent_type[rows] == AgentType.HOST_HOUSEHOLD
             pop.agent_type[rows[host]] = AgentType.IDP  # a household that leaves home is displaced, as in the kernel
             pop.status[rows] = arrival_status(model, self._to)
-        pop.days_displaced[rows] = 0
+        pop.displaced_since[rows] = d - 1  # displaced before today's movement pass, which counts their first day
         end_travel(pop, rows)
         persons = int(pop.size[rows].sum(dtype=np.int64))
         self.evacuated[d] += persons

@@ -93,8 +93,8 @@ class ReturnReintegration(Policy):
             return
         pop, d = model.population, model.day
         integrating, resettled = _chosen_for_solutions(
-            pop.active, pop.status, pop.days_displaced, self._integrate_after, self._integrate, self._resettle_after,
-            self._resettle, np.uint64(model.seed_value), np.uint64(d))
+            pop.active, pop.status, pop.displaced_since, model.last_pass_day, self._integrate_after, self._integrate,
+            self._resettle_after, self._resettle, np.uint64(model.seed_value), np.uint64(d))
         with model.rows_changing(np.concatenate([integrating, resettled])):
             pop.status[integrating] = Status.LOCALLY_INTEGRATED
             pop.status[resettled] = Status.RESETTLED
@@ -133,15 +133,16 @@ def _arrivals(rows, status, nationality, location, size, home_country, country):
     return in_network, persons
 
 
-@njit(UniTuple(int64[::1], 2)(boolean[::1], int8[::1], int16[::1], int64, float64, int64, float64, uint64, uint64),
-      cache=True)
-def _chosen_for_solutions(active, status, days_displaced, integrate_after, integrate_share, resettle_after,
-                          resettle_share, seed, day):
+@njit(UniTuple(int64[::1], 2)(boolean[::1], int8[::1], int16[::1], int64, int64, float64, int64, float64, uint64,
+                              uint64), cache=True)
+def _chosen_for_solutions(active, status, displaced_since, last_pass_day, integrate_after, integrate_share,
+                          resettle_after, resettle_share, seed, day):
     """The day's durable solutions, compiled (a daily scan of every row: 0.7 s of haiti_2010's 2,010 recovery days
     in NumPy). A displaced agent staying somewhere (the statuses between ON_THE_MOVE and the exits) and displaced
     longer than integrate_after days integrates locally if its draw falls under integrate_share; then one still
     there, displaced longer than resettle_after, is resettled (an exit) if its own draw falls under
-    resettle_share. A share of 0 draws nothing. Returns the rows (integrating, resettled), ascending."""
+    resettle_share. A share of 0 draws nothing. Days displaced are counted through the movement pass of
+    `last_pass_day` (`model.population.days_displaced`). Returns the rows (integrating, resettled), ascending."""
     # one scan of every row for both solutions: the rows staying somewhere and displaced longer than the shorter
     # wait of the solutions offered
     after = min(integrate_after if integrate_share > 0.0 else resettle_after,
@@ -151,7 +152,7 @@ def _chosen_for_solutions(active, status, days_displaced, integrate_after, integ
     for i in range(active.shape[0]):
         s = status[i]
         staying[n_staying] = i  # written unconditionally, kept when the row qualifies
-        n_staying += active[i] & (s > _ON_THE_MOVE) & (s < _CROSSED) & (days_displaced[i] > after)
+        n_staying += active[i] & (s > _ON_THE_MOVE) & (s < _CROSSED) & (last_pass_day - displaced_since[i] > after)
     taken = np.zeros(n_staying, dtype=np.bool_)  # integrating today: no longer staying for resettlement
     chosen = []
     rows = np.empty(n_staying, dtype=np.int64)
@@ -169,7 +170,7 @@ def _chosen_for_solutions(active, status, days_displaced, integrate_after, integ
             i = staying[j]
             rows[k] = i
             places[k] = j
-            k += (not taken[j]) & (days_displaced[i] > after)
+            k += (not taken[j]) & (last_pass_day - displaced_since[i] > after)
         for j in range(k):
             draws[j] = rng.uniform(seed, rows[j], day, purpose)
         m = 0
