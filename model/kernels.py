@@ -673,8 +673,8 @@ def move_agents(seed, day,
 
     Most rows have nothing to do on most days: at home or in a site, their draw to leave is above the highest
     probability to leave of their type and status group (`_quiet_bounds`). A first loop over a block, on vector lanes,
-    reads every row's coarse draw (below) and marks the rows that may act; the marked
-    rows are picked without a branch, and only they take the row-by-row path. On the Haiti-like persons scenario, per
+    reads every row's coarse draw (below) and marks the rows that may act; the marked rows are picked without a
+    branch, and only they take the row-by-row path. On the Haiti-like persons scenario, per
     day on two threads, against one row-by-row loop over every row (medians of 15 on the same states, with the marks
     first kept in the draws): 2.8 against 4.8 ms on day 3 (nobody may leave yet), 13.7 against 13.9 on day 40 (64% of
     the rows may act), 6.2 against 7.7 on day 120 (16%), 3.7 against 5.6 on day 250 (1.4%); over the whole run, the two
@@ -957,7 +957,7 @@ def return_home(seed, day, active, agent_type, status, location, origin, displac
     new taking turns, medians of 11, identical outputs: 1.83 -> 1.61 ms on one thread, 1.37 -> 1.17 on two); the
     others draw on vector lanes as above.
 
-    The exact test reads origin, place and the day displaced since of rows far apart there: it asks for those of the row
+    The exact test reads origin, place and `displaced_since` of rows far apart there: it asks for those of the row
     ROWS_AHEAD on first (`model.prefetch`). Captured day 250, old and new taking turns (medians of 11, identical
     outputs): 1.34 -> 1.15 ms on two threads, 2.08 -> 1.82 on one; day 120 (dense) within the noise. It asks for
     the size and type a row that goes home is counted with too: on an AMD EPYC, where perf samples put a fifth of
@@ -984,7 +984,7 @@ def return_home(seed, day, active, agent_type, status, location, origin, displac
         while chunk < N_CHUNKS:
             lo, hi = chunk_bounds(chunk, n)
             act, st, loc, org, since = (active[lo:hi], status[lo:hi], location[lo:hi], origin[lo:hi],
-                                                 displaced_since[lo:hi])
+                                        displaced_since[lo:hi])
             # the block's statuses eight to a word from its first row at a multiple of eight; the rows before it
             # and after the last whole word one by one
             head = min((8 - lo % 8) % 8, hi - lo)
