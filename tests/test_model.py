@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from crisisflow.agents import IDP, HostHousehold, Migrant
-from crisisflow.model.codes import EXIT_STATUSES, AgentType, Phase, Status
+from crisisflow.model.codes import EXIT_STATUSES, HOME_STATUSES, AgentType, Phase, Status
 from crisisflow.model import model as model_module
 from crisisflow.model.model import CrisisModel
 from crisisflow.model.scenario import build_scenario
@@ -155,6 +155,43 @@ def test_a_run_longer_than_the_days_displaced_can_count_is_refused():
     assert build_model(longest).days == MOST_DAYS == 32_767
     with pytest.raises(InputError, match=r"key 'sim.days'.*32,768 days long; expected at most 32,767"):
         build_model(too_long)
+
+
+def test_days_displaced_count_each_day_of_a_displacement():
+    """Rows keep the day their displacement is counted from (`displaced_since`): through every day, a displaced
+    row's days displaced equal a count kept here, a day added for each day it spent displaced since it left home
+    (0 on the day it leaves, 1 on day 0 for a row displaced from the start, and for a row entered displaced on its
+    first day)."""
+    from hydra import compose, initialize_config_dir
+
+    from crisisflow.experiments.run import CONFIG_DIR, build_model
+    from crisisflow.model.population import days_displaced
+
+    with initialize_config_dir(config_dir=CONFIG_DIR, version_base="1.3"):
+        cfg = compose(config_name="config", overrides=["scenario=demo", "policy=none"])  # through its recovery
+    model = build_model(cfg)
+    pop = model.population
+
+    def displaced() -> np.ndarray:
+        return pop.active & ~np.isin(pop.status, HOME_STATUSES) & ~np.isin(pop.status, EXIT_STATUSES)
+
+    count = np.zeros(pop.n, dtype=np.int64)
+    checked = left_home = 0
+    while model.day < model.days:
+        n_before, before = pop.n, displaced()
+        model.step()
+        now = displaced()
+        count = np.r_[count, np.zeros(pop.n - n_before, dtype=np.int64)]
+        old = np.arange(pop.n) < n_before
+        stayed = now & old & np.r_[before, np.zeros(pop.n - n_before, dtype=np.bool_)]
+        count[stayed] += 1
+        count[now & old & ~stayed] = 0  # left home today
+        count[now & ~old] = 1  # entered displaced today
+        np.testing.assert_array_equal(days_displaced(pop.displaced_since[now], model.last_pass_day), count[now])
+        checked += int(now.sum())
+        left_home += int((now & old & ~stayed).sum())
+    assert model.last_pass_day == model.days - 1 and left_home > 0 and count.max() > 60 and checked > 0
+    assert model.recorder.returned.sum() > 0  # some went home, and the returns read the days displaced
 
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 threads")
