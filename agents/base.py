@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numbers
 
-from ..model.codes import EXIT_STATUSES, HOME_STATUSES, AgentType, Status
+from ..model.codes import DISPLACED_STATUSES, AgentType, Status
 from ..model.mesa_core import Agent, Model
 from ..model.population import MOST_DAYS, SCHEMA, days_displaced
 
@@ -70,7 +70,7 @@ class ArrayAgent(Agent):
     @property
     def displaced(self) -> bool:
         """Whether the agent is displaced now: in the network, neither at home nor gone from it."""
-        return bool(self.active) and self.status not in HOME_STATUSES and self.status not in EXIT_STATUSES
+        return bool(self.active) and self.status in DISPLACED_STATUSES
 
     @property
     def days_displaced(self) -> int:

@@ -20,6 +20,7 @@ from . import rng
 from .codes import EXIT_STATUSES, HOME_STATUSES, AgentType, LocationKind, Status
 from .kernels import (MAX_LEGS, N_CHUNKS, QUEUED, QUEUED_PLACE, QUEUED_SIZE, QUEUED_STRANDS, QUEUED_TYPE, SETTLED,
                       chunk_bounds)
+from .population import days_displaced
 
 _HOME_STATUSES = np.array(HOME_STATUSES, dtype=np.int8)
 _EXIT_STATUSES = np.array(EXIT_STATUSES, dtype=np.int8)
@@ -364,8 +365,7 @@ def _return_home(seed, day, active, status, location, origin, displaced_since, s
                  returned_out) -> None:
     rows = np.nonzero(active & np.isin(status, _RETURNABLE) & (origin >= 0))[0]
     o = origin[rows]
-    days = day - displaced_since[rows].astype(np.int64)  # days displaced, as of today's movement pass
-    x = return_logit[o] - time_weight * np.log1p(days / 30.0)
+    x = return_logit[o] - time_weight * np.log1p(days_displaced(displaced_since[rows], day) / 30.0)
     with np.errstate(over="ignore"):
         p = 1.0 / (1.0 + np.exp(-x))
     back = rows[rng.below_numpy(seed, rows, day, rng.RETURN, p)]

@@ -107,9 +107,9 @@ class Population:
         Rows of a model's population need a `location` of its network (the default, -1, is none): the kernels
         index tables with it and do not check it. Rows added displaced after day 0 need their `displaced_since`
         (the day before the next movement pass counts their first day): the default counts from day 0. Only the
-        given fields are written: the rows past `n` hold the
-        schema's defaults already (allocated and grown with them, never written while unused), and writing all 18
-        fields took 33 us for the 200 rows of a mali2012 day against 8.7 us for the five that spawning gives."""
+        given fields are written: the rows past `n` hold the schema's defaults already (allocated and grown with
+        them, never written while unused), and writing all 18 fields took 33 us for the 200 rows of a mali2012 day
+        against 8.7 us for the five that spawning gives."""
         unknown = set(fields) - set(SCHEMA)
         if unknown:
             raise KeyError(f"not in the population schema: {sorted(unknown)}")

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from crisisflow.agents import IDP, HostHousehold, Migrant
-from crisisflow.model.codes import EXIT_STATUSES, HOME_STATUSES, AgentType, Phase, Status
+from crisisflow.model.codes import DISPLACED_STATUSES, EXIT_STATUSES, AgentType, Phase, Status
 from crisisflow.model import model as model_module
 from crisisflow.model.model import CrisisModel
 from crisisflow.model.scenario import build_scenario
@@ -173,7 +173,7 @@ def test_days_displaced_count_each_day_of_a_displacement():
     pop = model.population
 
     def displaced() -> np.ndarray:
-        return pop.active & ~np.isin(pop.status, HOME_STATUSES) & ~np.isin(pop.status, EXIT_STATUSES)
+        return pop.active & np.isin(pop.status, DISPLACED_STATUSES)
 
     count = np.zeros(pop.n, dtype=np.int64)
     checked = left_home = 0
