@@ -155,6 +155,7 @@ class CrisisflowRules(RuleSet):
         for weight, k in ((cfg.pull_site, LocationKind.SITE), (cfg.pull_hub, LocationKind.HUB),
                           (cfg.pull_abroad, LocationKind.ABROAD), (cfg.pull_border, LocationKind.BORDER)):
             self._kind_pull[:, self._is[k]] = per_type(weight)[:, None]
+        self._tanh = rules_tables.KeptTanh()
 
     def daily(self, st: LocationState) -> DailyTables:
         """Leaving home: sigmoid(push - attachment - aid), where the push (hazard, damage, neighbours gone, a warning)
@@ -171,7 +172,7 @@ class CrisisflowRules(RuleSet):
             self._kind_move, self._move_settled,
             w.push_hazard, w.push_damage, w.push_neighbours_gone, w.push_aid, w.move_hazard, w.move_crowding,
             w.move_aid)
-        p, pull = rules_tables.tables(np.tanh(halves), pushing, np.log(free_share), np.log1p(hosts), hazard, aid,
+        p, pull = rules_tables.tables(self._tanh(halves), pushing, np.log(free_share), np.log1p(hosts), hazard, aid,
                                       _float_table(st, "pull_bonus", n_type, n_loc), site_capacity,
                                       self._is[LocationKind.TOWN], self._is[LocationKind.SITE], self._kind_pull,
                                       w.pull_safety, w.pull_crowding, w.pull_host_capacity, w.pull_aid)

@@ -117,6 +117,40 @@ def test_the_model_days_inputs_of_other_types_give_the_same_tables(rules):
         assert np.array_equal(first.p_depart, other.p_depart) and np.array_equal(first.pull, other.pull)
 
 
+def test_days_that_change_at_a_few_places_keep_numpys_tables(rules):
+    """`rules_tables.KeptTanh` takes tanh again only where an argument changed: days that differ from the day before
+    at a few places (hazard, the share gone, a warning's push, the sites' fill) still give NumPy's tables to the last
+    bit."""
+    rng = np.random.default_rng(7)
+    st = random_state(rules, rng, True)
+    for day in range(12):
+        places = rng.choice(rules.net.n_locations, 5, replace=False)
+        hazard, gone = st.hazard.copy(), st.gone_share.copy()
+        hazard[places[:3]] = rng.random(3)
+        gone[places[3:]] = 0.0 if day % 2 else rng.random(2)
+        push_bonus = st.push_bonus.copy()
+        push_bonus[places[4]] = 0.0 if day % 3 else 1.5
+        st = dataclasses.replace(st, hazard=hazard, gone_share=gone, push_bonus=push_bonus,
+                                 in_site=st.in_site + rng.integers(0, 2, rules.net.n_locations))
+        tables = rules.daily(st)
+        p, pull = numpy_tables(rules, st)
+        assert np.array_equal(tables.p_depart, p) and np.array_equal(tables.pull, pull)
+
+
+def test_kept_tanh_takes_only_the_changed_arguments_again():
+    from crisisflow.model.rules_tables import KeptTanh
+
+    kept, x = KeptTanh(), np.random.default_rng(2).normal(0.0, 2.0, (7, 3, 50))
+    assert np.array_equal(kept(x), np.tanh(x))
+    y = x.copy()
+    y[2, 1, 7], y[6, 0, 0], y[0, 2, 49] = 0.25, -0.0, np.nan
+    got = kept(y)
+    assert np.array_equal(got, np.tanh(y), equal_nan=True)
+    assert np.signbit(got[6, 0, 0])
+    assert np.array_equal(kept(x), np.tanh(x))  # back to the first day's: compared with y's, not x's
+    assert np.array_equal(kept(x[:, :2]), np.tanh(x[:, :2]))  # another shape: all taken again
+
+
 @pytest.mark.parametrize("function", [np.tanh, np.log, np.log1p])
 def test_numpy_gives_each_element_the_same_value_anywhere_in_an_array(function):
     x = np.abs(np.random.default_rng(5).normal(0.0, 3.0, 10_007)) + 0.001
