@@ -75,13 +75,14 @@ def arguments(hazard, damage, gone_share, push_bonus, aid, in_site, site_capacit
 class KeptTanh:
     """NumPy's tanh of the day's sigmoid arguments, taken again only where an argument changed since the last call.
 
-    Where NumPy has no vector tanh for float64 (no AVX-512: 12-02's AMD EPYC instance, family 25, model 1), it calls
-    the C library's for each element, about 13 ns: the persons scenario's 47,000 arguments cost 0.64 ms a day, 6% of
-    its run. From one day to the next 6-19% of them change (hazard, crowding and the share gone move at some places
-    only; the persons scenario at scale 0.05, 2026-12-02). NumPy gives each element the same value wherever it stands
-    (`tests/test_rules_tables.py`), so an element kept from an earlier call is the one a call on the whole array gives;
-    arguments are compared bit for bit, so -0.0 and 0.0, or a NaN, are taken again. One instance serves one caller:
-    the array returned is the one the next call updates in place."""
+    NumPy's float64 tanh took about 13 ns an element on 12-02's AMD EPYC instance (family 25, model 1, no AVX-512):
+    the persons scenario's 47,000 arguments cost 0.64 ms a day, 6% of its run (most of the rules' 0.48 ms a day on
+    earlier Intel instances too, `experiments/SPEED.md`). From one day to the next 6-19% of them change (hazard,
+    crowding and the share gone move at some places only; the persons scenario at scale 0.05, 2026-12-02). NumPy
+    gives each element the same value wherever it stands (`tests/test_rules_tables.py`), so an element kept from an
+    earlier call is the one a call on the whole array gives. Arguments are compared bit for bit: 0.0 and -0.0, whose
+    tanh differ in sign, are different arguments. One instance serves one caller: the array returned is the one the
+    next call updates in place."""
 
     def __init__(self) -> None:
         self._arguments: np.ndarray | None = None
