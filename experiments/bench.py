@@ -345,21 +345,57 @@ def steal_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -
     return round((after[0] - before[0]) / (after[1] - before[1]), 3)
 
 
+def _cpuinfo(cpuinfo_text: str | None) -> str:
+    """`cpuinfo_text`, or /proc/cpuinfo's text where it is None (empty where there is none)."""
+    if cpuinfo_text is not None:
+        return cpuinfo_text
+    try:
+        return Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return ""
+
+
 def cpu_model(cpuinfo_text: str | None = None) -> str | None:
     """The processor's name as the machine reports it (the first `model name` of /proc/cpuinfo, or of
     `cpuinfo_text`); None where there is none. Instances of one machine class differ: on 2026-11-30 the bench's floor
     kernel took 0.9-1.5 ns an agent on one, 2.2-3.5 ns on a later one (an Intel Xeon at 2.00GHz), so each bench says
     which processor its figures come from."""
-    if cpuinfo_text is None:
-        try:
-            cpuinfo_text = Path("/proc/cpuinfo").read_text()
-        except OSError:
-            return None
-    for line in cpuinfo_text.splitlines():
+    for line in _cpuinfo(cpuinfo_text).splitlines():
         key, _, value = line.partition(":")
         if key.strip() == "model name" and value.strip():
             return value.strip()
     return None
+
+
+def cpu_identity(cpuinfo_text: str | None = None) -> dict:
+    """The processor's family and model numbers and whether it has AVX-512 (`avx512f` among its flags), from the
+    first processor of /proc/cpuinfo (or `cpuinfo_text`); None for what it does not say. The name is not enough:
+    two instances of 2026-12-01 and 12-02 both print "AMD EPYC", family 25, one of model 17 with AVX-512, one of
+    model 1 without, and the floor kernel, whose hash multiplies 64-bit words, took 0.46-0.50 ns an agent on the
+    first and 2.02-2.2 on the second (the floor ratio 5.61-7.36 against 1.86-1.95)."""
+    fields: dict[str, str] = {}
+    for line in _cpuinfo(cpuinfo_text).splitlines():
+        if not line.strip() and fields:
+            break  # the end of the first processor's block
+        key, _, value = line.partition(":")
+        fields.setdefault(key.strip(), value.strip())
+
+    def number(name: str) -> int | None:
+        value = fields.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    flags = fields.get("flags")
+    return {"cpu_family": number("cpu family"), "cpu_model_number": number("model"),
+            "avx512": None if flags is None else "avx512f" in flags.split()}
+
+
+def cpu_description(s: dict) -> str:
+    """The bench's processor in words: its name, then family, model and AVX-512 where known."""
+    parts = [f"family {s['cpu_family']}" if s.get("cpu_family") is not None else "",
+             f"model {s['cpu_model_number']}" if s.get("cpu_model_number") is not None else "",
+             {True: "AVX-512", False: "no AVX-512"}.get(s.get("avx512"), "")]
+    details = ", ".join(part for part in parts if part)
+    return f"{s.get('cpu_model')} ({details})" if details else str(s.get("cpu_model"))
 
 
 def _progress(text: str) -> None:
@@ -409,6 +445,7 @@ def bench(quick: bool = False, seed: int = 0) -> dict:
         "quick": quick,
         "cores": os.cpu_count(),
         "cpu_model": cpu_model(),
+        **cpu_identity(),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
         "numpy_madvise_hugepage": os.environ.get("NUMPY_MADVISE_HUGEPAGE", ""),
         "threading_layer": _threading_layer(),
@@ -440,7 +477,7 @@ def print_table(s: dict) -> None:
     print()
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
-    print(f"(median of repetitions; {s['cores']} cores, {s['cpu_model']}; load average before/after "
+    print(f"(median of repetitions; {s['cores']} cores, {cpu_description(s)}; load average before/after "
           f"{s['loadavg_before_after']}; "
           f"CPU time stolen by the hypervisor {s['cpu_steal_share']}; bench {s['bench_s']} s)")
 

@@ -18,7 +18,8 @@ from command_helpers import command, run_command
 from conftest import rules_cfg
 
 BENCH_KEYS = {"flee_rules", "households", "persons", "floor_ratio", "thread_speedup", "floor_thread_speedup",
-              "identical", "warm_start_s", "cpu_steal_share", "thread_cores_busy", "thread_cpu_ratio", "cpu_model"}
+              "identical", "warm_start_s", "cpu_steal_share", "thread_cores_busy", "thread_cpu_ratio", "cpu_model",
+              "cpu_family", "cpu_model_number", "avx512"}
 RUN_KEYS = {"build_s", "run_s", "total_s", "peak_gb", "agent_steps_per_s"}
 FLEE_KEYS = {"agent_steps", "wall_s", "agent_steps_per_s", "vs_flee", "rules"}
 
@@ -244,6 +245,21 @@ def test_cpu_model_reads_the_first_model_name():
     assert bench.cpu_model(text) == "Intel(R) Xeon(R) Processor @ 2.00GHz"
     assert bench.cpu_model("processor\t: 0\nmodel name\t:\n") is None  # none given
     assert bench.cpu_model("Processor\t: AArch64\n") is None
+
+
+def test_cpu_identity_reads_the_first_processors_family_model_and_avx512():
+    text = ("processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 25\nmodel\t\t: 17\n"
+            "model name\t: AMD EPYC\nflags\t\t: fpu sse2 avx2 avx512f avx512dq\n\n"
+            "processor\t: 1\ncpu family\t: 6\nmodel\t\t: 85\nflags\t\t: fpu sse2 avx2\n")
+    identity = bench.cpu_identity(text)
+    assert identity == {"cpu_family": 25, "cpu_model_number": 17, "avx512": True}
+    assert bench.cpu_description({"cpu_model": "AMD EPYC", **identity}) == "AMD EPYC (family 25, model 17, AVX-512)"
+    without = bench.cpu_identity(text.replace(" avx512f avx512dq", ""))
+    assert without["avx512"] is False
+    assert bench.cpu_description({"cpu_model": "AMD EPYC", **without}).endswith("model 17, no AVX-512)")
+    arm = bench.cpu_identity("processor\t: 0\nBogoMIPS\t: 50.00\nFeatures\t: fp asimd\n")
+    assert arm == {"cpu_family": None, "cpu_model_number": None, "avx512": None}  # none of it said
+    assert bench.cpu_description({"cpu_model": None, **arm}) == "None"
 
 
 def test_steal_share_reads_the_stolen_ticks_of_all_cpus():
