@@ -372,7 +372,7 @@ def cpu_identity(cpuinfo_text: str | None = None) -> dict:
     first processor of /proc/cpuinfo (or `cpuinfo_text`); None for what it does not say. The name is not enough:
     two instances of 2026-12-01 and 12-02 both print "AMD EPYC", family 25, one of model 17 with AVX-512, one of
     model 1 without, and the floor kernel, whose hash multiplies 64-bit words, took 0.46-0.50 ns an agent on the
-    first and 2.02-2.2 on the second (the floor ratio 5.61-7.36 against 1.86-1.95)."""
+    first and 2.0-2.3 on the second (the floor ratio 5.61-7.36 against 1.86-2.29)."""
     fields: dict[str, str] = {}
     for line in _cpuinfo(cpuinfo_text).splitlines():
         if not line.strip() and fields:
