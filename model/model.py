@@ -28,7 +28,7 @@ from .codes import AgentType, LocationKind, Phase, Status
 from .hosting import host_places, hostable, place_with_hosts
 from .mesa_core import Agent, AgentSet, Model
 from .errors import InputError
-from .population import MOST_DAYS, Population
+from .population import MOST_DAYS, Population, displaced_before_pass
 from .recorder import Recorder
 from .rules import LocationState, build_rules
 from .scenario import Scenario
@@ -322,7 +322,7 @@ class CrisisModel(Model):
         spawn_places(np.uint64(self.seed_value), np.uint64(d), self.population.n, weights, total,
                      np.int8(AgentType.IDP), np.int8(Status.SELF_SETTLED), ppa, places, *self._counts)
         self.population.add(n_new, agent_type=AgentType.IDP, size=ppa, location=places, origin=places,
-                            status=Status.SELF_SETTLED, displaced_since=d - 1)  # today's pass counts their first day
+                            status=Status.SELF_SETTLED, displaced_since=displaced_before_pass(d))
         self.recorder.entered[d] += n_new * ppa
 
     def location_state(self, d: int) -> LocationState:

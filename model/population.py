@@ -53,6 +53,12 @@ def days_displaced(displaced_since: np.ndarray, last_pass_day: int) -> np.ndarra
     the rows displaced now (see `SCHEMA`)."""
     return last_pass_day - np.asarray(displaced_since, dtype=np.int64)
 
+
+def displaced_before_pass(day: int) -> int:
+    """`displaced_since` of rows that become displaced on `day` before its movement pass (spawned from data, warned
+    away early): that pass counts their first day. Rows that leave home in the pass take `day` itself."""
+    return day - 1
+
 #: the fields the model's daily counts read (`kernels.tally`): see `Population.views_out`
 COUNTED_FIELDS = frozenset({"active", "agent_type", "size", "status", "location", "origin"})
 
@@ -104,12 +110,11 @@ class Population:
     def add(self, count: int, **fields: np.ndarray | int | float | bool) -> np.ndarray:
         """Append `count` rows, active, with the given fields (scalars or arrays); return their row ids.
 
-        Rows of a model's population need a `location` of its network (the default, -1, is none): the kernels
-        index tables with it and do not check it. Rows added displaced after day 0 need their `displaced_since`
-        (the day before the next movement pass counts their first day): the default counts from day 0. Only the
-        given fields are written: the rows past `n` hold the schema's defaults already (allocated and grown with
-        them, never written while unused), and writing all 18 fields took 33 us for the 200 rows of a mali2012 day
-        against 8.7 us for the five that spawning gives."""
+        Rows of a model's population need a `location` of its network (the default, -1, is none): the kernels index
+        tables with it and do not check it. Rows added displaced after day 0 need their `displaced_since`
+        (`displaced_before_pass`): the default counts from day 0. Only the given fields are written: the rows past `n`
+        hold the schema's defaults already (allocated and grown with them, never written while unused), and writing all
+        18 fields took 33 us for the 200 rows of a mali2012 day against 8.7 us for the five that spawning gives."""
         unknown = set(fields) - set(SCHEMA)
         if unknown:
             raise KeyError(f"not in the population schema: {sorted(unknown)}")

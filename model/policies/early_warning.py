@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import rng
 from ..codes import HOME_STATUSES, AgentType, LocationKind, Status
+from ..population import displaced_before_pass
 from .base import Policy, arrival_status, by_place, cumulative, end_travel, rows_at
 from .inputs import SOURCE, OperationInput, plain
 
@@ -112,7 +113,7 @@ class EarlyWarning(Policy):
             host = pop.agent_type[rows] == AgentType.HOST_HOUSEHOLD
             pop.agent_type[rows[host]] = AgentType.IDP  # a household that leaves home is displaced, as in the kernel
             pop.status[rows] = arrival_status(model, self._to)
-        pop.displaced_since[rows] = d - 1  # displaced before today's movement pass, which counts their first day
+        pop.displaced_since[rows] = displaced_before_pass(d)
         end_travel(pop, rows)
         persons = int(pop.size[rows].sum(dtype=np.int64))
         self.evacuated[d] += persons
