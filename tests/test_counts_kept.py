@@ -304,3 +304,23 @@ def test_hosting_is_handed_over_only_where_both_lists_are_long(monkeypatch) -> N
         numba.set_num_threads(before)
     expected = [day for day, pair in sorted(lengths.items()) if min(pair) >= threshold]
     assert handed == expected and 0 < len(expected) < len(both)
+
+
+@pytest.mark.skipif(not (SHARED_FLEE / "mali2012").is_dir(), reason="../shared/data/flee is not beside the project")
+def test_rows_entered_from_data_count_their_first_day() -> None:
+    """Rows spawned from the observed totals enter before the day's movement pass, which counts their first day
+    displaced (`population.displaced_before_pass`): after the day, each has been displaced one day."""
+    from crisisflow.model.codes import DISPLACED_STATUSES
+    from crisisflow.model.population import days_displaced
+
+    model = build("scenario=flee", f"scenario.path={SHARED_FLEE / 'mali2012'}", "rules=flee", "sim.days=15")
+    pop = model.population
+    entered = 0
+    while model.day < model.days:
+        n_before = pop.n
+        model.step()
+        new = np.arange(n_before, pop.n)
+        new = new[pop.active[new] & np.isin(pop.status[new], DISPLACED_STATUSES)]
+        assert np.all(days_displaced(pop.displaced_since[new], model.last_pass_day) == 1)
+        entered += len(new)
+    assert entered > 0

@@ -86,3 +86,19 @@ def test_yaml_composes_and_runs_on_the_demo_scenario():
     assert s[("warned_places", "Capital")].sum() == 7  # a week before the conflict of 2025-03-15
     assert s[("left_early_cumulative", "")][-1] > s[("evacuated_early_cumulative", "")][-1] > 0
     assert_conserved(model)
+
+
+def test_evacuees_count_the_day_they_were_taken(tmp_path):
+    """Pre-emptive evacuation takes residents before the day's movement pass, which counts their first day
+    displaced (their `displaced_since` from `population.displaced_before_pass`): taken on day 5, they have been
+    displaced five days after day 9's pass (days 5 to 9)."""
+    from crisisflow.model.population import days_displaced
+
+    policy = EarlyWarning(lead_days=5, push=0.0, evacuate_share=0.5, evacuate_to="B")
+    stay = rules_cfg(move_settled={"self_settled": -100.0, "hosted": -100.0}, push_neighbours_gone=0.0)
+    model = CrisisModel(scenario(tmp_path), stay, seed=4, policies=[policy])
+    model.run(ONSET_DAY)
+    pop = model.population
+    taken = np.flatnonzero(pop.active & (pop.origin == 0) & (pop.location == 1))  # from A, at B
+    assert len(taken) > 0 and model.last_pass_day == ONSET_DAY - 1
+    assert np.all(days_displaced(pop.displaced_since[taken], model.last_pass_day) == ONSET_DAY - 5)
