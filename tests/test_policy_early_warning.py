@@ -101,4 +101,4 @@ def test_evacuees_count_the_day_they_were_taken(tmp_path):
     pop = model.population
     taken = np.flatnonzero(pop.active & (pop.origin == 0) & (pop.location == 1))  # from A, at B
     assert len(taken) > 0 and model.last_pass_day == ONSET_DAY - 1
-    assert np.all(days_displaced(pop.displaced_since[taken], model.last_pass_day) == ONSET_DAY - 5)
+    assert np.all(days_displaced(pop.displaced_since[taken], model.last_pass_day) == policy.lead_days)
